@@ -1,0 +1,69 @@
+// Pure guards and context updates for the recovery chart. Nothing here touches the network, the store
+// or the clock: time arrives in TICK events and results arrive as actor outputs.
+import type {
+  HandoffReason,
+  RecoveryContext,
+  RecoveryEvent,
+  RecoveryInput,
+  SecondFactorKind,
+  VerifyCodeOutput,
+  VerifySecondFactorOutput,
+} from './recovery.types.js';
+
+export function initialContext(input: RecoveryInput): RecoveryContext {
+  return {
+    conversationId: input.conversationId,
+    locale: input.locale,
+    subject: null,
+    identifierKind: null,
+    channel: null,
+    secondFactors: [],
+    reprompts: 0,
+    lastActivityAt: input.now,
+    now: input.now,
+    idleLimitMs: input.idleLimitMs,
+    repromptLimit: input.repromptLimit,
+    handoffReason: null,
+    codeVerified: false,
+    secondFactorVerified: false,
+  };
+}
+
+/** What START_OVER keeps: who is talking and in which language, nothing about the account. */
+export function freshJourney(context: RecoveryContext): RecoveryContext {
+  return {
+    ...context,
+    subject: null,
+    identifierKind: null,
+    channel: null,
+    secondFactors: [],
+    reprompts: 0,
+    handoffReason: null,
+    codeVerified: false,
+    secondFactorVerified: false,
+  };
+}
+
+export const isIdleTooLong = (context: RecoveryContext, event: RecoveryEvent): boolean =>
+  event.type === 'TICK' && event.at - context.lastActivityAt > context.idleLimitMs;
+
+/** The next unrecognised answer would be one too many: hand over instead of asking again. */
+export const hasRepromptedTooOften = (context: RecoveryContext): boolean =>
+  context.reprompts + 1 >= context.repromptLimit;
+
+export const isCodeVerified = (output: VerifyCodeOutput): boolean => output.outcome === 'verified';
+export const needsSecondFactor = (output: VerifyCodeOutput): boolean =>
+  output.outcome === 'verified' && output.secondFactors.length > 0;
+export const isLocked = (output: { outcome: string } | { locked: boolean }): boolean =>
+  'locked' in output ? output.locked : output.outcome === 'locked';
+export const isCodeExpired = (output: VerifyCodeOutput): boolean => output.outcome === 'expired';
+export const isCodeExhausted = (output: VerifyCodeOutput): boolean => output.outcome === 'exhausted';
+export const isSecondFactorVerified = (output: VerifySecondFactorOutput): boolean =>
+  output.outcome === 'verified';
+
+export const hasSecondFactor = (context: RecoveryContext, kind: SecondFactorKind): boolean =>
+  context.secondFactors.includes(kind);
+
+export function handoffReasonFor(event: RecoveryEvent, fallback: HandoffReason): HandoffReason {
+  return event.type === 'AGENT' ? 'requested' : fallback;
+}

@@ -1,0 +1,348 @@
+// The recovery journey as one statechart: identify → channel → code → second factor → reset link.
+// It says message keys (dialogs/ turns them into words) and calls services only through named actors.
+import { assign, emit, fromPromise, setup, type DoneActorEvent } from 'xstate';
+import {
+  freshJourney,
+  handoffReasonFor,
+  hasRepromptedTooOften,
+  initialContext,
+  isIdleTooLong,
+} from './recovery.logic.js';
+import type {
+  Choice,
+  HandoffReason,
+  IssueLinkInput,
+  IssueLinkOutput,
+  LookupInput,
+  LookupOutput,
+  RecoveryContext,
+  RecoveryEmitted,
+  RecoveryEvent,
+  RecoveryInput,
+  SendCodeInput,
+  SendCodeOutput,
+  VerifyCodeInput,
+  VerifyCodeOutput,
+  VerifySecondFactorInput,
+  VerifySecondFactorOutput,
+} from './recovery.types.js';
+
+/** Bumped whenever a stored snapshot of the previous chart could no longer be restored as is. */
+export const RECOVERY_CHART_VERSION = 1;
+
+const outputOf = <T>(event: unknown): T => (event as DoneActorEvent<T>).output;
+
+interface SayParams {
+  key: string;
+  choices?: Choice[];
+}
+/** Reads like `say('ask_code', [...])` in the chart; it names the parameterised `say` action. */
+const say = (key: string, choices?: Choice[]) => ({ type: 'say' as const, params: { key, ...(choices ? { choices } : {}) } });
+
+const channelChoices: Choice[] = ['channel_email', 'channel_alt_email', 'channel_sms'];
+
+// Actors are placeholders here; the conversation engine provides the real ones with machine.provide().
+const notProvided = (name: string) => () => Promise.reject(new Error(`actor ${name} not provided`));
+
+export const recoveryMachine = setup({
+  types: {
+    context: {} as RecoveryContext,
+    events: {} as RecoveryEvent,
+    input: {} as RecoveryInput,
+    emitted: {} as RecoveryEmitted,
+  },
+  actors: {
+    lookupAccount: fromPromise<LookupOutput, LookupInput>(notProvided('lookupAccount')),
+    sendCode: fromPromise<SendCodeOutput, SendCodeInput>(notProvided('sendCode')),
+    verifyCode: fromPromise<VerifyCodeOutput, VerifyCodeInput>(notProvided('verifyCode')),
+    verifySecondFactor: fromPromise<VerifySecondFactorOutput, VerifySecondFactorInput>(
+      notProvided('verifySecondFactor'),
+    ),
+    issueResetLink: fromPromise<IssueLinkOutput, IssueLinkInput>(notProvided('issueResetLink')),
+  },
+  guards: {
+    isIdleTooLong: ({ context, event }) => isIdleTooLong(context, event),
+    hasRepromptedTooOften: ({ context }) => hasRepromptedTooOften(context),
+    isLockedForSends: ({ event }) => outputOf<SendCodeOutput>(event).locked,
+    isCodeVerifiedWithSecondFactor: ({ event }) => {
+      const out = outputOf<VerifyCodeOutput>(event);
+      return out.outcome === 'verified' && out.secondFactors.length > 0;
+    },
+    isCodeVerified: ({ event }) => outputOf<VerifyCodeOutput>(event).outcome === 'verified',
+    isCodeLocked: ({ event }) => outputOf<VerifyCodeOutput>(event).outcome === 'locked',
+    isCodeExpired: ({ event }) => outputOf<VerifyCodeOutput>(event).outcome === 'expired',
+    isCodeExhausted: ({ event }) => outputOf<VerifyCodeOutput>(event).outcome === 'exhausted',
+    isSecondFactorVerified: ({ event }) => outputOf<VerifySecondFactorOutput>(event).outcome === 'verified',
+    isSecondFactorLocked: ({ event }) => outputOf<VerifySecondFactorOutput>(event).outcome === 'locked',
+  },
+  actions: {
+    say: emit((_, params: SayParams) => ({ type: 'say' as const, ...params })),
+    touch: assign(({ event, context }) =>
+      event.type === 'TICK' ? { now: event.at, lastActivityAt: event.at } : { now: context.now },
+    ),
+    resetReprompts: assign({ reprompts: 0 }),
+    countReprompt: assign({ reprompts: ({ context }) => context.reprompts + 1 }),
+    startFresh: assign(({ context }) => freshJourney(context)),
+    rememberSubject: assign(({ event }) => ({
+      subject: outputOf<LookupOutput>(event).subject,
+    })),
+    rememberIdentifierKind: assign(({ event }) => ({
+      identifierKind: event.type === 'PHONE' ? ('phone' as const) : ('email' as const),
+    })),
+    rememberChannel: assign(({ event, context }) => ({
+      channel: event.type === 'CHOOSE_CHANNEL' ? event.channel : context.channel,
+    })),
+    markCodeVerified: assign(({ event }) => ({
+      codeVerified: true,
+      secondFactors: outputOf<VerifyCodeOutput>(event).secondFactors,
+    })),
+    markSecondFactorVerified: assign({ secondFactorVerified: true }),
+    setLanguage: assign(({ event, context }) => ({
+      locale: event.type === 'SET_LANGUAGE' ? event.locale : context.locale,
+    })),
+    setHandoffReason: assign(({ event }, params: { reason: HandoffReason }) => ({
+      handoffReason: handoffReasonFor(event, params.reason),
+    })),
+    requestHandoff: emit(({ context }) => ({
+      type: 'handoff' as const,
+      input: {
+        conversationId: context.conversationId,
+        subject: context.subject,
+        reason: context.handoffReason ?? 'requested',
+        locale: context.locale,
+        codeVerified: context.codeVerified,
+        secondFactorVerified: context.secondFactorVerified,
+      },
+    })),
+    sayFaq: emit(({ event }) => ({
+      type: 'say' as const,
+      key: event.type === 'FAQ' ? `faq_${event.topic}` : 'help',
+    })),
+    sayCodeSent: emit(({ context }) => ({
+      type: 'say' as const,
+      key: `code_sent_${context.channel ?? 'email'}`,
+    })),
+    sayResetLink: emit(({ event }) => {
+      const out = outputOf<IssueLinkOutput>(event);
+      return { type: 'say' as const, key: 'reset_link', params: { url: out.url, minutes: out.validMinutes } };
+    }),
+  },
+}).createMachine({
+  id: 'recovery',
+  description: 'Gets a person back into their account, or to a person who can.',
+  context: ({ input }) => initialContext(input),
+  initial: 'journey',
+  on: {
+    TICK: [{ guard: 'isIdleTooLong', target: '.timedOut' }, { actions: 'touch' }],
+    SET_LANGUAGE: { actions: ['setLanguage', say('language_switched')] },
+  },
+  states: {
+    journey: {
+      description: 'Self-service recovery. Interrupts here work from every step and come back to it.',
+      initial: 'welcome',
+      on: {
+        CANCEL: { target: 'cancelled' },
+        AGENT: { target: 'handoff', actions: { type: 'setHandoffReason', params: { reason: 'requested' } } },
+        START_OVER: { target: '.identify', reenter: true, actions: ['startFresh', say('starting_over')] },
+        HELP: { target: '.history', reenter: true, actions: say('help') },
+        GREET: { target: '.history', reenter: true },
+        FAQ: { target: '.history', reenter: true, actions: 'sayFaq' },
+        SET_LANGUAGE: { target: '.history', reenter: true, actions: ['setLanguage', say('language_switched')] },
+        PASSWORD_IN_CHAT: { target: '.history', reenter: true, actions: say('password_in_chat') },
+        UNRECOGNIZED: [
+          {
+            guard: 'hasRepromptedTooOften',
+            target: 'handoff',
+            actions: { type: 'setHandoffReason', params: { reason: 'not_understood' } },
+          },
+          { target: '.history', reenter: true, actions: ['countReprompt', say('not_understood')] },
+        ],
+      },
+      states: {
+        history: { type: 'history', history: 'deep', target: 'welcome' },
+        welcome: {
+          description: 'Triage: what does the person need?',
+          tags: ['expects:intent'],
+          on: {
+            GREET: { actions: say('welcome', ['recover', 'agent']) },
+            RECOVER: { target: 'identify' },
+            AFFIRM: { target: 'identify' },
+            EMAIL: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
+            PHONE: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
+          },
+        },
+        identify: {
+          description: 'Ask for the email or phone number on the account.',
+          tags: ['expects:identifier'],
+          entry: say('ask_identifier', ['agent']),
+          on: {
+            EMAIL: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
+            PHONE: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
+            RECOVER: { target: 'identify', reenter: true },
+          },
+        },
+        lookingUp: {
+          description: 'Resolve the identifier to an opaque subject; known or not, the answer looks the same.',
+          entry: 'resetReprompts',
+          invoke: {
+            src: 'lookupAccount',
+            input: ({ context, event }) => ({
+              conversationId: context.conversationId,
+              kind: event.type === 'PHONE' ? 'phone' : 'email',
+              value: event.type === 'EMAIL' || event.type === 'PHONE' ? event.value : '',
+            }),
+            onDone: { target: 'chooseChannel', actions: 'rememberSubject' },
+            onError: { target: 'identify', actions: say('service_error') },
+          },
+        },
+        chooseChannel: {
+          description: 'Always the same three channels: the menu never reveals what the account has.',
+          tags: ['expects:channel'],
+          entry: say('ask_channel', channelChoices),
+          on: {
+            CHOOSE_CHANNEL: { target: 'sendingCode', actions: 'rememberChannel' },
+            EMAIL: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
+            PHONE: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
+          },
+        },
+        sendingCode: {
+          description: 'Issue a code; delivery happens off the reply path and limits hold sends back silently.',
+          entry: 'resetReprompts',
+          invoke: {
+            src: 'sendCode',
+            input: ({ context }) => ({
+              conversationId: context.conversationId,
+              subject: context.subject ?? '',
+              channel: context.channel ?? 'email',
+              locale: context.locale,
+            }),
+            onDone: [
+              { guard: 'isLockedForSends', target: '#recovery.lockedOut' },
+              { target: 'awaitingCode', actions: 'sayCodeSent' },
+            ],
+            onError: { target: 'chooseChannel', actions: say('send_failed') },
+          },
+        },
+        awaitingCode: {
+          description: 'Wait for the one-time code; offer resend, another channel or help.',
+          tags: ['expects:code'],
+          entry: say('ask_code', ['resend', 'switch_channel', 'code_not_received']),
+          on: {
+            DIGITS: { target: 'verifyingCode' },
+            RESEND: { target: 'sendingCode', actions: say('resending') },
+            SWITCH_CHANNEL: { target: 'chooseChannel' },
+            CODE_NOT_RECEIVED: { actions: say('code_not_received', ['resend', 'switch_channel', 'agent']) },
+          },
+        },
+        verifyingCode: {
+          description: 'Check the code against its hash, its expiry, its tries and the account lockout.',
+          entry: 'resetReprompts',
+          invoke: {
+            src: 'verifyCode',
+            input: ({ context, event }) => ({
+              conversationId: context.conversationId,
+              subject: context.subject ?? '',
+              code: event.type === 'DIGITS' ? event.value : '',
+            }),
+            onDone: [
+              {
+                guard: 'isCodeVerifiedWithSecondFactor',
+                target: 'secondFactor',
+                actions: ['markCodeVerified', say('code_verified')],
+              },
+              { guard: 'isCodeVerified', target: 'issuingLink', actions: ['markCodeVerified', say('code_verified')] },
+              { guard: 'isCodeLocked', target: '#recovery.lockedOut' },
+              { guard: 'isCodeExpired', target: 'awaitingCode', actions: say('code_expired') },
+              { guard: 'isCodeExhausted', target: 'awaitingCode', actions: say('code_exhausted') },
+              { target: 'awaitingCode', actions: say('code_wrong') },
+            ],
+            onError: { target: 'awaitingCode', actions: say('service_error') },
+          },
+        },
+        secondFactor: {
+          description: 'The account has 2FA: an authenticator code or a recovery code is also needed.',
+          tags: ['expects:second_factor'],
+          entry: say('ask_second_factor', ['use_recovery_code', 'lost_2fa']),
+          on: {
+            DIGITS: { target: 'verifyingSecondFactor' },
+            RECOVERY_CODE: { target: 'verifyingSecondFactor' },
+            USE_RECOVERY_CODE: { actions: say('ask_recovery_code') },
+            LOST_2FA: { actions: say('lost_2fa', ['use_recovery_code', 'agent']) },
+          },
+        },
+        verifyingSecondFactor: {
+          description: 'Check the authenticator step (no replay) or burn a recovery code.',
+          entry: 'resetReprompts',
+          invoke: {
+            src: 'verifySecondFactor',
+            input: ({ context, event }) => ({
+              conversationId: context.conversationId,
+              subject: context.subject ?? '',
+              kind: event.type === 'RECOVERY_CODE' ? 'recovery' : 'totp',
+              value: event.type === 'DIGITS' || event.type === 'RECOVERY_CODE' ? event.value : '',
+            }),
+            onDone: [
+              { guard: 'isSecondFactorVerified', target: 'issuingLink', actions: 'markSecondFactorVerified' },
+              { guard: 'isSecondFactorLocked', target: '#recovery.lockedOut' },
+              { target: 'secondFactor', actions: say('second_factor_wrong') },
+            ],
+            onError: { target: 'secondFactor', actions: say('service_error') },
+          },
+        },
+        issuingLink: {
+          description: 'Mint a single-use link to the reset page; the service re-checks every factor.',
+          invoke: {
+            src: 'issueResetLink',
+            input: ({ context }) => ({
+              conversationId: context.conversationId,
+              subject: context.subject ?? '',
+              locale: context.locale,
+            }),
+            onDone: { target: 'linkIssued', actions: 'sayResetLink' },
+            onError: { target: 'linkUnavailable' },
+          },
+        },
+        linkIssued: {
+          description: 'Wait for the reset page to report that the new password is set.',
+          tags: ['expects:reset'],
+          on: {
+            RESET_COMPLETED: { target: '#recovery.done' },
+            NEW_LINK: { target: 'issuingLink' },
+            AFFIRM: { actions: say('link_pending', ['new_link', 'agent']) },
+            DENY: { actions: say('link_pending', ['new_link', 'agent']) },
+          },
+        },
+        linkUnavailable: {
+          description: 'The link could not be made; try again or reach a person.',
+          tags: ['expects:reset'],
+          entry: say('link_failed', ['new_link', 'agent']),
+          on: { NEW_LINK: { target: 'issuingLink' } },
+        },
+      },
+    },
+    handoff: {
+      description: 'A person takes over; the bot only keeps the person company until then.',
+      entry: ['requestHandoff', say('handoff_started', ['cancel'])],
+      on: {
+        CANCEL: { target: 'journey', actions: say('handoff_cancelled') },
+        HANDOFF_ENDED: { target: 'journey', actions: say('handoff_ended') },
+        START_OVER: { target: 'journey.identify', actions: 'startFresh' },
+        UNRECOGNIZED: { actions: say('handoff_waiting', ['cancel']) },
+      },
+    },
+    lockedOut: {
+      description: 'Too many failures on this subject: self-service pauses; a person can still help.',
+      entry: say('locked_out', ['agent']),
+      on: {
+        AGENT: { target: 'handoff', actions: { type: 'setHandoffReason', params: { reason: 'locked_out' } } },
+        CANCEL: { target: 'cancelled' },
+        UNRECOGNIZED: { actions: say('locked_out', ['agent']) },
+      },
+    },
+    done: { type: 'final', description: 'The password was changed; the chat is told.', entry: say('reset_done') },
+    cancelled: { type: 'final', description: 'The person stopped; nothing is kept.', entry: say('cancelled', ['recover']) },
+    timedOut: { type: 'final', description: 'Idle past the limit; the next message starts over.', entry: say('timed_out') },
+  },
+});
+
+export type RecoveryMachine = typeof recoveryMachine;

@@ -1,0 +1,190 @@
+// The vocabulary of the recovery chart: its context, the events it accepts, what its actors take and
+// return, and what it says. The chart never sees an identifier, code or token it does not need to keep.
+
+export type Locale = 'es' | 'en';
+export type Channel = 'email' | 'sms' | 'alt_email';
+export type SecondFactorKind = 'totp' | 'recovery';
+
+/** Topics answered in place; the journey then resumes where it was. */
+export const faqTopics = [
+  'code_validity',
+  'code_not_received',
+  'spam_folder',
+  'nothing_works',
+  'forgot_login_email',
+  'account_compromised',
+  'device_verification',
+  'phishing_report',
+  'security_tips',
+  'out_of_scope',
+  'lost_2fa',
+  'thanks',
+] as const;
+export type FaqTopic = (typeof faqTopics)[number];
+
+export type HandoffReason =
+  | 'requested'
+  | 'locked_out'
+  | 'not_understood'
+  | 'lost_2fa'
+  | 'code_not_received'
+  | 'service_error';
+
+export interface RecoveryContext {
+  conversationId: string;
+  locale: Locale;
+  /**
+   * Opaque handle from the directory lookup: the same shape whether or not an account matched, so the
+   * chart cannot branch on existence (SECURITY.md A.1).
+   */
+  subject: string | null;
+  identifierKind: 'email' | 'phone' | null;
+  channel: Channel | null;
+  secondFactors: SecondFactorKind[];
+  reprompts: number;
+  lastActivityAt: number;
+  now: number;
+  idleLimitMs: number;
+  repromptLimit: number;
+  handoffReason: HandoffReason | null;
+  codeVerified: boolean;
+  secondFactorVerified: boolean;
+}
+
+export interface RecoveryInput {
+  conversationId: string;
+  locale: Locale;
+  now: number;
+  idleLimitMs: number;
+  repromptLimit: number;
+}
+
+export type RecoveryEvent =
+  // Once per turn, before the user's event: moves the clock so deadlines are checked without timers.
+  | { type: 'TICK'; at: number }
+  | { type: 'GREET' }
+  | { type: 'RECOVER' }
+  | { type: 'EMAIL'; value: string }
+  | { type: 'PHONE'; value: string }
+  | { type: 'CHOOSE_CHANNEL'; channel: Channel }
+  | { type: 'DIGITS'; value: string }
+  | { type: 'RECOVERY_CODE'; value: string }
+  | { type: 'RESEND' }
+  | { type: 'SWITCH_CHANNEL' }
+  | { type: 'CODE_NOT_RECEIVED' }
+  | { type: 'LOST_2FA' }
+  | { type: 'USE_RECOVERY_CODE' }
+  | { type: 'NEW_LINK' }
+  | { type: 'AFFIRM' }
+  | { type: 'DENY' }
+  | { type: 'PASSWORD_IN_CHAT' }
+  | { type: 'UNRECOGNIZED' }
+  | { type: 'CANCEL' }
+  | { type: 'START_OVER' }
+  | { type: 'HELP' }
+  | { type: 'AGENT' }
+  | { type: 'SET_LANGUAGE'; locale: Locale }
+  | { type: 'FAQ'; topic: FaqTopic }
+  // From the reset page, not the user: the password was changed with this conversation's link.
+  | { type: 'RESET_COMPLETED' }
+  // From the handoff layer: the person's conversation goes back to the bot.
+  | { type: 'HANDOFF_ENDED' };
+
+export type RecoveryEventType = RecoveryEvent['type'];
+
+// --- Actors: plain service calls injected by the conversation engine -------------------------------
+
+export interface LookupInput {
+  conversationId: string;
+  kind: 'email' | 'phone';
+  value: string;
+}
+export interface LookupOutput {
+  subject: string;
+}
+
+export interface SendCodeInput {
+  conversationId: string;
+  subject: string;
+  channel: Channel;
+  locale: Locale;
+}
+export interface SendCodeOutput {
+  /** True when self-service is locked for this subject; the same for known and unknown subjects. */
+  locked: boolean;
+}
+
+export interface VerifyCodeInput {
+  conversationId: string;
+  subject: string;
+  code: string;
+}
+export type VerifyCodeOutcome = 'verified' | 'wrong' | 'expired' | 'exhausted' | 'locked';
+export interface VerifyCodeOutput {
+  outcome: VerifyCodeOutcome;
+  /** Only meaningful once verified: the second factors the account has (empty when none). */
+  secondFactors: SecondFactorKind[];
+}
+
+export interface VerifySecondFactorInput {
+  conversationId: string;
+  subject: string;
+  kind: SecondFactorKind;
+  value: string;
+}
+export interface VerifySecondFactorOutput {
+  outcome: 'verified' | 'wrong' | 'locked';
+}
+
+export interface IssueLinkInput {
+  conversationId: string;
+  subject: string;
+  locale: Locale;
+}
+export interface IssueLinkOutput {
+  url: string;
+  validMinutes: number;
+}
+
+export interface HandoffInput {
+  conversationId: string;
+  subject: string | null;
+  reason: HandoffReason;
+  locale: Locale;
+  codeVerified: boolean;
+  secondFactorVerified: boolean;
+}
+
+// --- What the chart says: message keys and choices, turned into words by dialogs/ ------------------
+
+export type Choice =
+  | 'recover'
+  | 'agent'
+  | 'channel_email'
+  | 'channel_alt_email'
+  | 'channel_sms'
+  | 'resend'
+  | 'switch_channel'
+  | 'code_not_received'
+  | 'use_recovery_code'
+  | 'lost_2fa'
+  | 'new_link'
+  | 'start_over'
+  | 'cancel'
+  | 'language_es'
+  | 'language_en';
+
+export interface SayEvent {
+  type: 'say';
+  key: string;
+  params?: Record<string, string | number>;
+  choices?: Choice[];
+}
+
+/** Asks the engine to open a handoff; what happens then belongs to the handoff layer. */
+export interface HandoffRequestedEvent {
+  type: 'handoff';
+  input: HandoffInput;
+}
+
+export type RecoveryEmitted = SayEvent | HandoffRequestedEvent;

@@ -1,0 +1,206 @@
+// Runs one turn of a conversation: restore the chart from its stored snapshot, move the clock, turn the
+// person's input into one event, let invoked services settle, collect what the chart said, save.
+// Turns of one conversation run one at a time in this process; the store's versioned write catches the rest.
+import { createActor, fromPromise, waitFor, type Snapshot } from 'xstate';
+import { RECOVERY_CHART_VERSION, recoveryMachine } from '../../machines/recovery.machine.js';
+import type {
+  HandoffInput,
+  Locale,
+  RecoveryEmitted,
+  RecoveryEvent,
+  SayEvent,
+} from '../../machines/recovery.types.js';
+import type { Clock } from '../clock.js';
+import type { ResetService } from '../services/reset-service.js';
+import type { VerificationService } from '../services/verification-service.js';
+import { RECORD_SCHEMA_VERSION, type ConversationStore } from './conversation-store.js';
+import type { Expectation, InputParser, ParsedInput } from './input-parser.js';
+
+export interface TurnInput {
+  text?: string | undefined;
+  value?: unknown;
+  /** The channel's locale hint (e.g. Web Chat's browser language), used only to start a conversation. */
+  locale?: string | undefined;
+  /** A greeting from the channel (conversation opened) rather than something the person typed. */
+  greet?: boolean;
+}
+
+export interface TurnResult {
+  says: SayEvent[];
+  locale: Locale;
+  /** Where the turn ended, for tests and metrics. */
+  state: string;
+  path: ParsedInput['path'] | 'system';
+}
+
+export interface EngineDeps {
+  store: ConversationStore;
+  parser: InputParser;
+  clock: Clock;
+  verification: VerificationService;
+  reset: ResetService;
+  idleLimitMs: number;
+  repromptLimit: number;
+  onHandoff: (input: HandoffInput) => Promise<void>;
+  /** How long invoked services may take before the turn gives up (they go to their onError). */
+  settleTimeoutMs?: number;
+}
+
+type RecoveryActor = ReturnType<typeof createActor<typeof recoveryMachine>>;
+
+export const localeFrom = (hint: string | undefined): Locale => (hint?.toLowerCase().startsWith('es') ? 'es' : 'en');
+
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [k, v] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', ''];
+  return v ? `${k}.${stateName(v)}` : k;
+}
+
+export function expectationOf(actor: RecoveryActor): Expectation {
+  const snapshot = actor.getSnapshot();
+  if (snapshot.status !== 'active') return 'none';
+  const tag = [...snapshot.tags].find((t) => t.startsWith('expects:'));
+  return tag ? (tag.slice('expects:'.length) as Expectation) : 'none';
+}
+
+export class ConversationEngine {
+  private readonly machine;
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: EngineDeps) {
+    const { verification, reset } = deps;
+    this.machine = recoveryMachine.provide({
+      actors: {
+        lookupAccount: fromPromise(({ input }) => verification.lookup(input)),
+        sendCode: fromPromise(({ input }) => verification.sendCode(input)),
+        verifyCode: fromPromise(({ input }) => verification.verifyCode(input)),
+        verifySecondFactor: fromPromise(({ input }) => verification.verifySecondFactor(input)),
+        issueResetLink: fromPromise(({ input }) => reset.issueLink(input)),
+      },
+    });
+  }
+
+  /** Serialises work per conversation inside this process. */
+  private exclusive<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.queues.set(conversationId, tail);
+    void tail.then(() => {
+      if (this.queues.get(conversationId) === tail) this.queues.delete(conversationId);
+    });
+    return next;
+  }
+
+  private start(conversationId: string, locale: Locale, snapshot?: Snapshot<unknown>): RecoveryActor {
+    const input = {
+      conversationId,
+      locale,
+      now: this.deps.clock.now(),
+      idleLimitMs: this.deps.idleLimitMs,
+      repromptLimit: this.deps.repromptLimit,
+    };
+    return createActor(this.machine, snapshot ? { snapshot, input } : { input });
+  }
+
+  private async run(actor: RecoveryActor, event: RecoveryEvent): Promise<void> {
+    actor.send(event);
+    await waitFor(actor, (s) => s.status !== 'active' || Object.keys(s.children).length === 0, {
+      timeout: this.deps.settleTimeoutMs ?? 15_000,
+    });
+  }
+
+  /** One turn from the person. `reference` is kept so the bot can write back later (reset confirmation). */
+  handleTurn(conversationId: string, input: TurnInput, reference: Record<string, unknown> | null): Promise<TurnResult> {
+    return this.exclusive(conversationId, async () => {
+      const { record, version } = await this.deps.store.load(conversationId);
+      const says: SayEvent[] = [];
+      const collect = (actor: RecoveryActor) => {
+        actor.on('say', (e) => says.push(e));
+        actor.on('handoff', (e) => void this.deps.onHandoff(e.input));
+        actor.start();
+        return actor;
+      };
+
+      let actor: RecoveryActor | null = null;
+      let restarted = false;
+      if (record) {
+        if (record.chartVersion === RECOVERY_CHART_VERSION) {
+          try {
+            actor = collect(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>));
+          } catch {
+            restarted = true;
+          }
+        } else {
+          restarted = true;
+        }
+      }
+      // A finished conversation, or one restored from an older chart, starts afresh in its language.
+      const previousLocale: Locale | null = actor ? actor.getSnapshot().context.locale : null;
+      if (actor?.getSnapshot().status === 'active') actor.send({ type: 'TICK', at: this.deps.clock.now() });
+      if (actor && actor.getSnapshot().status !== 'active') actor = null;
+      reference ??= record?.reference ?? null;
+
+      const parsed = actor ? await this.deps.parser.parse(input, expectationOf(actor)) : null;
+      if (!actor) {
+        const firstParse = parsed ?? (await this.deps.parser.parse(input, 'intent'));
+        const locale = previousLocale ?? firstParse.language ?? localeFrom(input.locale);
+        actor = collect(this.start(conversationId, locale));
+        if (restarted) says.push({ type: 'say', key: 'conversation_restarted' });
+        actor.send({ type: 'TICK', at: this.deps.clock.now() });
+        const event = input.greet ? ({ type: 'GREET' } as const) : firstParse.event;
+        await this.run(actor, actor.getSnapshot().can(event) ? event : { type: 'UNRECOGNIZED' });
+        return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : firstParse.path);
+      }
+      const event = input.greet ? ({ type: 'GREET' } as const) : parsed!.event;
+      await this.run(actor, actor.getSnapshot().can(event) ? event : { type: 'UNRECOGNIZED' });
+      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed!.path);
+    });
+  }
+
+  /** An event from outside the chat (the reset page, the handoff desk); returns what to tell the person. */
+  dispatch(conversationId: string, event: RecoveryEvent): Promise<TurnResult & { reference: Record<string, unknown> | null }> {
+    return this.exclusive(conversationId, async () => {
+      const { record, version } = await this.deps.store.load(conversationId);
+      const says: SayEvent[] = [];
+      if (!record || record.chartVersion !== RECOVERY_CHART_VERSION) {
+        return { says, locale: 'en' as Locale, state: 'none', path: 'system' as const, reference: record?.reference ?? null };
+      }
+      const actor = this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>);
+      actor.on('say', (e) => says.push(e));
+      actor.on('handoff', (e) => void this.deps.onHandoff(e.input));
+      actor.start();
+      if (actor.getSnapshot().status === 'active' && actor.getSnapshot().can(event)) await this.run(actor, event);
+      const result = await this.finish(conversationId, actor, version, record.reference, says, 'system');
+      return { ...result, reference: record.reference };
+    });
+  }
+
+  private async finish(
+    conversationId: string,
+    actor: RecoveryActor,
+    version: number,
+    reference: Record<string, unknown> | null,
+    says: SayEvent[],
+    path: TurnResult['path'],
+  ): Promise<TurnResult> {
+    const snapshot = actor.getSnapshot();
+    // Persist before stop(): a stopped actor's snapshot would restore as stopped.
+    const persisted = actor.getPersistedSnapshot();
+    actor.stop();
+    await this.deps.store.save(
+      conversationId,
+      {
+        schemaVersion: RECORD_SCHEMA_VERSION,
+        chartVersion: RECOVERY_CHART_VERSION,
+        snapshot: persisted,
+        reference,
+        updatedAt: this.deps.clock.now(),
+      },
+      version,
+    );
+    return { says, locale: snapshot.context.locale, state: stateName(snapshot.value), path };
+  }
+}
+
+export type { RecoveryEmitted };

@@ -1,0 +1,144 @@
+// Turns what the person sent into one chart event. Buttons, emails, phone numbers, codes, language
+// commands and password-looking text are parsed here, deterministically; only free text reaches the
+// classifier, and the classifier's answer is only ever mapped to an intent event.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { Choice, FaqTopic, Locale, RecoveryEvent } from '../../machines/recovery.types.js';
+import type { Classification, Intent, IntentClassifier } from '../nlu/classifier.js';
+
+/** What the current state waits for, read from its `expects:*` tag. */
+export type Expectation = 'intent' | 'identifier' | 'channel' | 'code' | 'second_factor' | 'reset' | 'none';
+
+export interface ParsedInput {
+  event: RecoveryEvent;
+  /** The language the text was written in, when it could be judged; null for codes, buttons, emails. */
+  language: Locale | null;
+  /** Which path decided: useful for metrics; never the text itself. */
+  path: 'button' | 'fast' | 'classifier';
+  classification?: Classification;
+}
+
+const choiceEvents: Record<Choice, RecoveryEvent> = {
+  recover: { type: 'RECOVER' },
+  agent: { type: 'AGENT' },
+  channel_email: { type: 'CHOOSE_CHANNEL', channel: 'email' },
+  channel_alt_email: { type: 'CHOOSE_CHANNEL', channel: 'alt_email' },
+  channel_sms: { type: 'CHOOSE_CHANNEL', channel: 'sms' },
+  resend: { type: 'RESEND' },
+  switch_channel: { type: 'SWITCH_CHANNEL' },
+  code_not_received: { type: 'CODE_NOT_RECEIVED' },
+  use_recovery_code: { type: 'USE_RECOVERY_CODE' },
+  lost_2fa: { type: 'LOST_2FA' },
+  new_link: { type: 'NEW_LINK' },
+  start_over: { type: 'START_OVER' },
+  cancel: { type: 'CANCEL' },
+  language_es: { type: 'SET_LANGUAGE', locale: 'es' },
+  language_en: { type: 'SET_LANGUAGE', locale: 'en' },
+};
+
+const faq = (topic: FaqTopic): RecoveryEvent => ({ type: 'FAQ', topic });
+
+/** Intent → event, given what the state expects (e.g. "I didn't get it" only means something while waiting). */
+export function eventForIntent(intent: Intent, expects: Expectation): RecoveryEvent {
+  switch (intent) {
+    case 'recover_password':
+      return { type: 'RECOVER' };
+    case 'talk_to_agent':
+      return { type: 'AGENT' };
+    case 'cancel':
+      return { type: 'CANCEL' };
+    case 'start_over':
+      return { type: 'START_OVER' };
+    case 'help':
+      return { type: 'HELP' };
+    case 'greeting':
+      return { type: 'GREET' };
+    case 'affirm':
+      return { type: 'AFFIRM' };
+    case 'deny':
+      return { type: 'DENY' };
+    case 'thanks_bye':
+      return faq('thanks');
+    case 'code_not_received':
+      return expects === 'code' ? { type: 'CODE_NOT_RECEIVED' } : faq('code_not_received');
+    case 'resend_code':
+      return expects === 'code' ? { type: 'RESEND' } : faq('code_not_received');
+    case 'switch_channel':
+      return expects === 'code' ? { type: 'SWITCH_CHANNEL' } : faq('code_not_received');
+    case 'lost_2fa':
+      return expects === 'second_factor' ? { type: 'LOST_2FA' } : faq('lost_2fa');
+    case 'forgot_login_email':
+    case 'account_compromised':
+    case 'device_verification':
+    case 'security_tips':
+    case 'phishing_report':
+    case 'out_of_scope':
+    case 'code_validity':
+    case 'spam_folder':
+    case 'nothing_works':
+      return faq(intent);
+  }
+}
+
+const EMAIL = /^[^\s@<>()]{1,64}@[^\s@<>()]+\.[a-z]{2,}$/i;
+const RECOVERY_CODE = /^[A-Z0-9]{4}[- ]?[A-Z0-9]{4}[- ]?[A-Z0-9]{4}[- ]?[A-Z0-9]{4}$/i;
+const TO_ENGLISH = /^(english|in english|english,? please|en ingl[eé]s|ingl[eé]s( por favor)?|switch to english)[.!]?$/i;
+const TO_SPANISH =
+  /^(espa[nñ]ol|en espa[nñ]ol|spanish|in spanish|spanish,? please|espa[nñ]ol,? por favor|habla(me)? en espa[nñ]ol)[.!]?$/i;
+const PASSWORD_PHRASE = /\b(my|the) (password|pass|pw) (is|was)\b|\b(mi )?(contrase[nñ]a|clave|contra) (es|era)\b/i;
+
+/** A single token that mixes character classes the way passwords do, and is not a code or address. */
+export function looksLikePassword(text: string): boolean {
+  if (PASSWORD_PHRASE.test(text)) return true;
+  if (/\s/.test(text) || text.length < 6 || text.length > 128) return false;
+  if (EMAIL.test(text) || /^https?:\/\//i.test(text) || RECOVERY_CODE.test(text)) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(text)).length;
+  return classes >= 3 || (classes === 2 && /\d/.test(text) && /[A-Za-z]/.test(text) && text.length >= 8);
+}
+
+export class InputParser {
+  constructor(
+    private readonly classifier: IntentClassifier,
+    private readonly options: { defaultPhoneRegion: string; threshold: number },
+  ) {}
+
+  private phone(text: string): string | null {
+    const compact = text.replace(/[\s().-]/g, '');
+    if (!/^\+?\d{7,15}$/.test(compact)) return null;
+    const parsed = parsePhoneNumberFromString(compact, this.options.defaultPhoneRegion as CountryCode);
+    return parsed?.isValid() ? parsed.number : null;
+  }
+
+  async parse(input: { text?: string | undefined; value?: unknown }, expects: Expectation): Promise<ParsedInput> {
+    const choice = (input.value as { choice?: unknown } | undefined)?.choice;
+    if (typeof choice === 'string' && choice in choiceEvents) {
+      return { event: choiceEvents[choice as Choice], language: null, path: 'button' };
+    }
+    const text = (input.text ?? '').trim().slice(0, 2000);
+    if (!text) return { event: { type: 'UNRECOGNIZED' }, language: null, path: 'fast' };
+    if (TO_ENGLISH.test(text)) return { event: { type: 'SET_LANGUAGE', locale: 'en' }, language: 'en', path: 'fast' };
+    if (TO_SPANISH.test(text)) return { event: { type: 'SET_LANGUAGE', locale: 'es' }, language: 'es', path: 'fast' };
+    if (EMAIL.test(text)) return { event: { type: 'EMAIL', value: text.toLowerCase() }, language: null, path: 'fast' };
+
+    const digits = text.replace(/[\s-]/g, '');
+    if ((expects === 'code' || expects === 'second_factor') && /^\d{4,10}$/.test(digits)) {
+      return { event: { type: 'DIGITS', value: digits }, language: null, path: 'fast' };
+    }
+    if (RECOVERY_CODE.test(text) && /[A-Z]/i.test(text)) {
+      return { event: { type: 'RECOVERY_CODE', value: text.toUpperCase() }, language: null, path: 'fast' };
+    }
+    const phone = expects === 'code' || expects === 'second_factor' ? null : this.phone(text);
+    if (phone) return { event: { type: 'PHONE', value: phone }, language: null, path: 'fast' };
+    if (/^\d[\d\s-]*$/.test(text)) {
+      return { event: expects === 'identifier' ? { type: 'UNRECOGNIZED' } : { type: 'DIGITS', value: digits }, language: null, path: 'fast' };
+    }
+    // Checked before the classifier so a password never leaves the process (SECURITY.md 18, 25).
+    if (looksLikePassword(text)) return { event: { type: 'PASSWORD_IN_CHAT' }, language: null, path: 'fast' };
+
+    const classification = await this.classifier.classify(text);
+    const event =
+      classification.confidence >= this.options.threshold
+        ? eventForIntent(classification.intent, expects)
+        : ({ type: 'UNRECOGNIZED' } as const);
+    return { event, language: classification.language, path: 'classifier', classification };
+  }
+}

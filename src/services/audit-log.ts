@@ -1,0 +1,55 @@
+// Append-only audit trail of security events (SECURITY.md §I): who (account id, never an address),
+// where (conversation, channel), what and how it ended. Never a code, token, answer or password.
+import { appendFileSync } from 'node:fs';
+import type { Clock } from '../clock.js';
+
+export type AuditEventName =
+  | 'identify'
+  | 'code_sent'
+  | 'code_send_held'
+  | 'code_verified'
+  | 'code_failed'
+  | 'second_factor_verified'
+  | 'second_factor_failed'
+  | 'locked'
+  | 'reset_link_issued'
+  | 'reset_completed'
+  | 'handoff';
+
+export interface AuditEntry {
+  event: AuditEventName;
+  conversationId?: string | undefined;
+  accountId?: string | null | undefined;
+  channel?: string | undefined;
+  outcome: string;
+}
+
+export interface AuditSink {
+  write(line: string): void;
+}
+
+export const stdoutSink: AuditSink = { write: (line) => process.stdout.write(line + '\n') };
+export const fileSink = (path: string): AuditSink => ({ write: (line) => appendFileSync(path, line + '\n') });
+
+/** Keeps lines in memory; used by tests and the development routes. */
+export class MemorySink implements AuditSink {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+  entries(): (AuditEntry & { time: string })[] {
+    return this.lines.map((l) => JSON.parse(l));
+  }
+}
+
+export class AuditLog {
+  constructor(
+    private readonly sinks: AuditSink[],
+    private readonly clock: Clock,
+  ) {}
+
+  record(entry: AuditEntry): void {
+    const line = JSON.stringify({ time: new Date(this.clock.now()).toISOString(), audit: true, ...entry });
+    for (const sink of this.sinks) sink.write(line);
+  }
+}

@@ -1,0 +1,147 @@
+// The demo account directory: accounts from a JSON file (validated), changes kept in the store so several
+// instances agree. Stands in for a company's identity system in the embedded default and in tests.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { KeyValueStore } from '../stores/kv-store.js';
+import type { Account, AccountDirectory } from './account-directory.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { checkTotp } from './totp.js';
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +14155550101');
+
+export const demoAccountSchema = z
+  .object({
+    id: z.string().min(1).max(64),
+    name: z.string().min(1).max(80),
+    email: z.email().optional(),
+    altEmail: z.email().optional(),
+    phone: e164.optional(),
+    phoneVerified: z.boolean().default(false),
+    locale: z.enum(['es', 'en']).optional(),
+    passwordHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)'),
+    totpSecret: z.string().regex(/^[A-Z2-7]{16,}$/, 'must be base32').optional(),
+    recoveryCodeHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be SHA-256 hex')).default([]),
+  })
+  .refine((a) => a.email || a.phone, { message: 'an account needs an email or a phone' });
+
+export const demoDirectoryFileSchema = z.object({
+  $comment: z.string().optional(),
+  accounts: z.array(demoAccountSchema).min(1),
+});
+
+export type DemoAccount = z.infer<typeof demoAccountSchema>;
+
+export function loadDemoAccounts(path: string): DemoAccount[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`ACCOUNTS_FILE ${path}: cannot read JSON (${(error as Error).message})`);
+  }
+  const parsed = demoDirectoryFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(`ACCOUNTS_FILE ${path}: ${first?.path.join('.')}: ${first?.message}`);
+  }
+  return parsed.data.accounts;
+}
+
+/** Recovery codes are compared without dashes, spaces or case. */
+export const normaliseRecoveryCode = (code: string) => code.replace(/[\s-]/g, '').toUpperCase();
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+export class DemoDirectory implements AccountDirectory {
+  private readonly byId = new Map<string, DemoAccount>();
+
+  constructor(
+    accounts: DemoAccount[],
+    private readonly store: KeyValueStore,
+  ) {
+    for (const account of accounts) this.byId.set(account.id, account);
+  }
+
+  private view(a: DemoAccount): Account {
+    return {
+      id: a.id,
+      name: a.name,
+      email: a.email,
+      altEmail: a.altEmail,
+      phone: a.phone,
+      phoneVerified: a.phoneVerified,
+      locale: a.locale,
+      hasTotp: Boolean(a.totpSecret),
+      hasRecoveryCodes: a.recoveryCodeHashes.length > 0,
+    };
+  }
+
+  async findByEmail(email: string): Promise<Account | null> {
+    const wanted = email.trim().toLowerCase();
+    for (const a of this.byId.values()) {
+      if (a.email?.toLowerCase() === wanted || a.altEmail?.toLowerCase() === wanted) return this.view(a);
+    }
+    return null;
+  }
+
+  async findByPhone(phone: string): Promise<Account | null> {
+    for (const a of this.byId.values()) if (a.phone === phone) return this.view(a);
+    return null;
+  }
+
+  async getById(id: string): Promise<Account | null> {
+    const a = this.byId.get(id);
+    return a ? this.view(a) : null;
+  }
+
+  async verifyTotp(accountId: string, code: string, nowMs: number): Promise<boolean> {
+    const secret = this.byId.get(accountId)?.totpSecret;
+    if (!secret) return false;
+    const key = `dir:totp-step:{${accountId}}`;
+    const last = await this.store.get(key);
+    const result = await checkTotp(secret, code, nowMs, last === null ? null : Number(last));
+    if (!result.valid || result.step === null) return false;
+    // Claim the step atomically so the same code cannot win in two conversations at once.
+    return this.store.setIfAbsent(`dir:totp-used:{${accountId}}:${result.step}`, '1', 5 * 60_000).then(async (won) => {
+      if (won) await this.store.set(key, String(result.step));
+      return won;
+    });
+  }
+
+  async consumeRecoveryCode(accountId: string, code: string): Promise<boolean> {
+    const account = this.byId.get(accountId);
+    if (!account) return false;
+    const hash = sha256(normaliseRecoveryCode(code));
+    if (!account.recoveryCodeHashes.includes(hash)) return false;
+    return this.store.setIfAbsent(`dir:recovery-used:{${accountId}}:${hash}`, '1');
+  }
+
+  async setPassword(accountId: string, newPassword: string): Promise<void> {
+    if (!this.byId.has(accountId)) throw new Error('unknown account');
+    await this.store.set(`dir:password:{${accountId}}`, await hashPassword(newPassword));
+  }
+
+  async revokeSessions(accountId: string): Promise<number> {
+    const key = `dir:sessions:{${accountId}}`;
+    const sessions = JSON.parse((await this.store.take(key)) ?? '[]') as string[];
+    await Promise.all(sessions.map((s) => this.store.del(`dir:session:${s}`)));
+    return sessions.length;
+  }
+
+  async signIn(identifier: string, password: string): Promise<{ accountId: string; session: string } | null> {
+    const account =
+      (await this.findByEmail(identifier)) ?? (await this.findByPhone(identifier.replace(/[\s()-]/g, '')));
+    if (!account) return null;
+    const stored = (await this.store.get(`dir:password:{${account.id}}`)) ?? this.byId.get(account.id)!.passwordHash;
+    if (!(await verifyPassword(password, stored))) return null;
+    const session = randomBytes(16).toString('base64url');
+    await this.store.set(`dir:session:${session}`, account.id, 24 * 3600_000);
+    const key = `dir:sessions:{${account.id}}`;
+    const sessions = JSON.parse((await this.store.get(key)) ?? '[]') as string[];
+    await this.store.set(key, JSON.stringify([...sessions, session]));
+    return { accountId: account.id, session };
+  }
+
+  async isSessionValid(session: string): Promise<boolean> {
+    return (await this.store.get(`dir:session:${session}`)) !== null;
+  }
+}

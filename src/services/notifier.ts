@@ -1,0 +1,96 @@
+// Outgoing email and SMS. Providers implement Notifier; DeliveryQueue keeps sending off the reply path
+// (with retries), so how long a send takes can never tell whether an account exists.
+import type { Clock } from '../clock.js';
+
+export interface OutgoingMessage {
+  channel: 'email' | 'sms';
+  to: string;
+  subject?: string;
+  text: string;
+  /** What kind of message, for the outbox and metrics; never the secret itself. */
+  purpose: 'code' | 'reset_notice' | 'lockout_notice';
+}
+
+export interface Notifier {
+  send(message: OutgoingMessage): Promise<void>;
+}
+
+export interface OutboxEntry extends OutgoingMessage {
+  id: number;
+  sentAt: string;
+}
+
+/** The development outbox: keeps what would have been sent so a developer can read codes. */
+export class DevOutbox implements Notifier {
+  private readonly entries: OutboxEntry[] = [];
+  private nextId = 1;
+  private readonly listeners = new Set<(entry: OutboxEntry) => void>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly limit = 200,
+  ) {}
+
+  async send(message: OutgoingMessage): Promise<void> {
+    const entry = { ...message, id: this.nextId++, sentAt: new Date(this.clock.now()).toISOString() };
+    this.entries.push(entry);
+    if (this.entries.length > this.limit) this.entries.shift();
+    for (const listener of this.listeners) listener(entry);
+  }
+
+  list(): OutboxEntry[] {
+    return [...this.entries].reverse();
+  }
+
+  /** Live updates for the outbox page; returns an unsubscribe function. */
+  subscribe(listener: (entry: OutboxEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export interface DeliveryLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** Sends in the background with exponential back-off; failures are logged without the message text. */
+export class DeliveryQueue {
+  private pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly logger: DeliveryLogger,
+    private readonly options: { attempts: number; baseDelayMs: number } = { attempts: 4, baseDelayMs: 500 },
+    private readonly onFailed?: (message: OutgoingMessage) => void,
+  ) {}
+
+  enqueue(message: OutgoingMessage): void {
+    const job = this.deliver(message).finally(() => this.pending.delete(job));
+    this.pending.add(job);
+  }
+
+  private async deliver(message: OutgoingMessage): Promise<void> {
+    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
+      try {
+        await this.notifier.send(message);
+        return;
+      } catch (error) {
+        this.logger.warn(
+          { channel: message.channel, purpose: message.purpose, attempt, err: (error as Error).message },
+          'delivery failed',
+        );
+        if (attempt < this.options.attempts) {
+          await new Promise((r) => setTimeout(r, this.options.baseDelayMs * 2 ** (attempt - 1)));
+        }
+      }
+    }
+    this.onFailed?.(message);
+  }
+
+  /** Waits for every send in flight: for graceful shutdown and tests. */
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+}
+
+export type { Clock };

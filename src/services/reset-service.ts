@@ -1,0 +1,109 @@
+// Single-use reset links (SECURITY.md 18 and 20): a 128-bit token, stored only as an HMAC, valid for the
+// configured minutes, bound to the account and the conversation, built on the configured public base URL.
+import type { Clock } from '../clock.js';
+import type { IssueLinkInput, IssueLinkOutput, Locale } from '../../machines/recovery.types.js';
+import type { KeyValueStore } from '../stores/kv-store.js';
+import type { AccountDirectory } from './account-directory.js';
+import type { AuditLog } from './audit-log.js';
+import type { NotificationComposer } from './notification-composer.js';
+import type { DeliveryQueue } from './notifier.js';
+import { randomToken, type Secrets } from './secrets.js';
+import { keys, type VerificationService } from './verification-service.js';
+
+export interface ResetGrant {
+  accountId: string;
+  conversationId: string;
+  locale: Locale;
+  expiresAt: number;
+}
+
+export type ResetOutcome =
+  | { ok: true; grant: ResetGrant }
+  | { ok: false; reason: 'invalid_link' | 'weak_password'; feedback?: string[] };
+
+export interface PasswordCheck {
+  ok: boolean;
+  /** Message keys or short reasons for the page to show. */
+  feedback: string[];
+}
+
+export interface PasswordPolicy {
+  check(password: string, context: { locale: Locale; userInputs: string[] }): PasswordCheck;
+}
+
+export interface ResetServiceDeps {
+  store: KeyValueStore;
+  secrets: Secrets;
+  clock: Clock;
+  directory: AccountDirectory;
+  verification: VerificationService;
+  audit: AuditLog;
+  delivery: DeliveryQueue;
+  compose: NotificationComposer;
+  publicBaseUrl: string;
+  linkTtlMs: number;
+  /** Tells the conversation that the reset happened (a proactive message through the chart). */
+  onReset: (grant: ResetGrant) => Promise<void>;
+}
+
+const tokenKey = (hash: string) => `reset:{${hash}}`;
+const conversationLinkKey = (conversationId: string) => `reset-link:{${conversationId}}`;
+
+export class ResetService {
+  constructor(private readonly deps: ResetServiceDeps) {}
+
+  /** The chart's issueResetLink actor: refuses unless this conversation proved every factor it needs. */
+  async issueLink(input: IssueLinkInput): Promise<IssueLinkOutput> {
+    const { store, secrets, clock, linkTtlMs } = this.deps;
+    const verification = await this.deps.verification.verificationOf(input.conversationId);
+    if (!verification || verification.subject !== input.subject) throw new Error('conversation is not verified');
+    if (verification.secondFactorRequired && verification.secondFactorVerifiedAt === null) {
+      throw new Error('second factor not verified');
+    }
+    const token = randomToken(16);
+    const hash = secrets.hash('reset', token);
+    const grant: ResetGrant = {
+      accountId: verification.accountId,
+      conversationId: input.conversationId,
+      locale: input.locale,
+      expiresAt: clock.now() + linkTtlMs,
+    };
+    // A new link kills the previous one for this conversation.
+    const previous = await store.get(conversationLinkKey(input.conversationId));
+    if (previous) await store.del(tokenKey(previous));
+    await store.set(tokenKey(hash), JSON.stringify(grant), linkTtlMs);
+    await store.set(conversationLinkKey(input.conversationId), hash, linkTtlMs);
+    this.deps.audit.record({ event: 'reset_link_issued', conversationId: input.conversationId, accountId: grant.accountId, outcome: 'ok' });
+    return { url: `${this.deps.publicBaseUrl}/reset/${token}`, validMinutes: Math.round(linkTtlMs / 60_000) };
+  }
+
+  /** Reads a link without using it up (to show the form). */
+  async peek(token: string): Promise<ResetGrant | null> {
+    if (!/^[\w-]{16,64}$/.test(token)) return null;
+    const raw = await this.deps.store.get(tokenKey(this.deps.secrets.hash('reset', token)));
+    if (!raw) return null;
+    const grant = JSON.parse(raw) as ResetGrant;
+    return grant.expiresAt >= this.deps.clock.now() ? grant : null;
+  }
+
+  /** Sets the new password if the link is still good and the password passes the policy. */
+  async complete(token: string, newPassword: string, policy: PasswordPolicy): Promise<ResetOutcome> {
+    const grant = await this.peek(token);
+    if (!grant) return { ok: false, reason: 'invalid_link' };
+    const account = await this.deps.directory.getById(grant.accountId);
+    if (!account) return { ok: false, reason: 'invalid_link' };
+    const userInputs = [account.name, account.email, account.altEmail].filter((v): v is string => Boolean(v));
+    const check = policy.check(newPassword, { locale: grant.locale, userInputs });
+    if (!check.ok) return { ok: false, reason: 'weak_password', feedback: check.feedback };
+    // Use the link up before changing anything, so two submissions cannot both succeed.
+    const taken = await this.deps.store.take(tokenKey(this.deps.secrets.hash('reset', token)));
+    if (!taken) return { ok: false, reason: 'invalid_link' };
+    await this.deps.directory.setPassword(account.id, newPassword);
+    await this.deps.directory.revokeSessions(account.id);
+    await this.deps.store.del(keys.verification(grant.conversationId));
+    for (const message of this.deps.compose.resetNotices(account)) this.deps.delivery.enqueue(message);
+    this.deps.audit.record({ event: 'reset_completed', conversationId: grant.conversationId, accountId: account.id, outcome: 'ok' });
+    await this.deps.onReset(grant).catch(() => undefined);
+    return { ok: true, grant };
+  }
+}

@@ -1,0 +1,256 @@
+// Everything between "who are you" and "here is your reset link": subjects, one-time codes, send limits,
+// failure counting and lockout, and the second factor. Implements the chart's actors.
+//
+// A subject is an HMAC: of the account id when the identifier matched, of the identifier when it did not.
+// Both look alike, both get codes issued (a missing account gets one that can never match), and both are
+// counted and locked the same way, so nothing a caller sees depends on whether the account exists.
+import type { Policy } from '../config.js';
+import type { Clock } from '../clock.js';
+import type {
+  Channel,
+  LookupInput,
+  LookupOutput,
+  SecondFactorKind,
+  SendCodeInput,
+  SendCodeOutput,
+  VerifyCodeInput,
+  VerifyCodeOutput,
+  VerifySecondFactorInput,
+  VerifySecondFactorOutput,
+} from '../../machines/recovery.types.js';
+import type { KeyValueStore } from '../stores/kv-store.js';
+import type { Account, AccountDirectory } from './account-directory.js';
+import type { AuditLog } from './audit-log.js';
+import type { NotificationComposer } from './notification-composer.js';
+import type { DeliveryQueue } from './notifier.js';
+import { randomDigits, type Secrets } from './secrets.js';
+
+interface CodeRecord {
+  subject: string;
+  channel: Channel;
+  /** Null when there is no account or no such channel: a code that can never match. */
+  hash: string | null;
+  expiresAt: number;
+}
+
+/** What a conversation has proven so far; the reset link is only minted from this record. */
+export interface VerificationRecord {
+  subject: string;
+  accountId: string;
+  codeVerifiedAt: number;
+  secondFactorRequired: boolean;
+  secondFactorVerifiedAt: number | null;
+}
+
+const DAY = 24 * 3600_000;
+const QUARTER_HOUR = 15 * 60_000;
+/** How long a verified conversation may still ask for a reset link. */
+export const VERIFICATION_TTL_MS = 30 * 60_000;
+
+// Keys carry the conversation or subject in braces (a Redis Cluster hash tag) so related keys share a slot.
+export const keys = {
+  subject: (subject: string) => `subject:{${subject}}`,
+  code: (conversationId: string) => `code:{${conversationId}}`,
+  codeTries: (conversationId: string) => `code-tries:{${conversationId}}`,
+  verification: (conversationId: string) => `verified:{${conversationId}}`,
+  failures: (subject: string) => `failures:{${subject}}`,
+  lock: (subject: string) => `lock:{${subject}}`,
+  lockNotice: (subject: string) => `lock-notice:{${subject}}`,
+  sends15: (who: string) => `sends-15m:{${who}}`,
+  sendsDay: (who: string) => `sends-day:{${who}}`,
+  cooldown: (subject: string, channel: Channel) => `send-cooldown:{${subject}}:${channel}`,
+};
+
+export interface VerificationDeps {
+  store: KeyValueStore;
+  directory: AccountDirectory;
+  secrets: Secrets;
+  policy: Policy;
+  clock: Clock;
+  audit: AuditLog;
+  delivery: DeliveryQueue;
+  compose: NotificationComposer;
+}
+
+export function destinationFor(account: Account | null, channel: Channel): { to: string; via: 'email' | 'sms' } | null {
+  if (!account) return null;
+  if (channel === 'email' && account.email) return { to: account.email, via: 'email' };
+  if (channel === 'alt_email' && account.altEmail) return { to: account.altEmail, via: 'email' };
+  // SMS only to a number the account has verified (SECURITY.md 16).
+  if (channel === 'sms' && account.phone && account.phoneVerified) return { to: account.phone, via: 'sms' };
+  return null;
+}
+
+export class VerificationService {
+  constructor(private readonly deps: VerificationDeps) {}
+
+  private get now() {
+    return this.deps.clock.now();
+  }
+
+  async lookup(input: LookupInput): Promise<LookupOutput> {
+    const { directory, secrets, store } = this.deps;
+    const value = input.kind === 'email' ? input.value.trim().toLowerCase() : input.value;
+    const account = input.kind === 'email' ? await directory.findByEmail(value) : await directory.findByPhone(value);
+    const subject = account ? secrets.hash('account', account.id) : secrets.hash('identifier', value);
+    // The mapping is only written for real accounts, and only services ever read it.
+    if (account) await store.set(keys.subject(subject), account.id, DAY);
+    this.deps.audit.record({ event: 'identify', conversationId: input.conversationId, accountId: account?.id ?? null, outcome: 'looked_up' });
+    return { subject };
+  }
+
+  async accountFor(subject: string): Promise<Account | null> {
+    const id = await this.deps.store.get(keys.subject(subject));
+    return id ? this.deps.directory.getById(id) : null;
+  }
+
+  async isLocked(subject: string): Promise<boolean> {
+    return (await this.deps.store.get(keys.lock(subject))) !== null;
+  }
+
+  async sendCode(input: SendCodeInput): Promise<SendCodeOutput> {
+    const { store, secrets, policy } = this.deps;
+    if (await this.isLocked(input.subject)) return { locked: true };
+    const account = await this.accountFor(input.subject);
+    const destination = destinationFor(account, input.channel);
+    const code = randomDigits(policy.codeDigits);
+
+    const allowed = await this.takeSendAllowance(input.subject, input.channel, destination?.to ?? null);
+    const existing = await store.get(keys.code(input.conversationId));
+    // A send held back by a limit keeps the code already out there working, so the owner is not stranded.
+    if (!allowed && existing) {
+      this.deps.audit.record({ event: 'code_send_held', conversationId: input.conversationId, accountId: account?.id ?? null, channel: input.channel, outcome: 'limited' });
+      return { locked: false };
+    }
+    const record: CodeRecord = {
+      subject: input.subject,
+      channel: input.channel,
+      hash: destination && allowed ? secrets.hash('code', `${input.conversationId}|${input.subject}|${code}`) : null,
+      expiresAt: this.now + policy.codeTtlMs,
+    };
+    // Overwriting the record is what kills the previous code on a resend.
+    await store.set(keys.code(input.conversationId), JSON.stringify(record), policy.codeTtlMs);
+    await store.del(keys.codeTries(input.conversationId));
+
+    if (account && destination && allowed) {
+      this.deps.delivery.enqueue(
+        this.deps.compose.code(destination, input.locale, code, Math.round(policy.codeTtlMs / 60_000)),
+      );
+    }
+    this.deps.audit.record({
+      event: allowed ? 'code_sent' : 'code_send_held',
+      conversationId: input.conversationId,
+      accountId: account?.id ?? null,
+      channel: input.channel,
+      outcome: account && destination && allowed ? 'queued' : allowed ? 'no_destination' : 'limited',
+    });
+    return { locked: false };
+  }
+
+  /** Counts a send against every limit; false when any of them holds it back (SECURITY.md 10). */
+  private async takeSendAllowance(subject: string, channel: Channel, destination: string | null): Promise<boolean> {
+    const { store, policy, secrets } = this.deps;
+    const who = [subject, ...(destination ? [secrets.hash('destination', destination)] : [])];
+    if (policy.resendCooldownMs > 0 && !(await store.setIfAbsent(keys.cooldown(subject, channel), '1', policy.resendCooldownMs))) {
+      return false;
+    }
+    let allowed = true;
+    for (const w of who) {
+      const in15 = await store.incr(keys.sends15(w), QUARTER_HOUR);
+      const inDay = await store.incr(keys.sendsDay(w), DAY);
+      if (in15 > policy.sendsPer15Minutes || inDay > policy.sendsPerDay) allowed = false;
+    }
+    return allowed;
+  }
+
+  async verifyCode(input: VerifyCodeInput): Promise<VerifyCodeOutput> {
+    const { store, secrets, policy } = this.deps;
+    const none: SecondFactorKind[] = [];
+    if (await this.isLocked(input.subject)) return { outcome: 'locked', secondFactors: none };
+    const raw = await store.get(keys.code(input.conversationId));
+    const record = raw ? (JSON.parse(raw) as CodeRecord) : null;
+    if (record && record.subject === input.subject) {
+      if (this.now > record.expiresAt) return { outcome: 'expired', secondFactors: none };
+      const tries = await store.incr(keys.codeTries(input.conversationId), policy.codeTtlMs);
+      if (tries > policy.codeMaxTries) {
+        await store.del(keys.code(input.conversationId));
+        return { outcome: 'exhausted', secondFactors: none };
+      }
+      const matches =
+        record.hash !== null &&
+        secrets.matches('code', `${input.conversationId}|${input.subject}|${input.code}`, record.hash);
+      // take() makes the code single use even when two turns race with the right code.
+      if (matches && (await store.take(keys.code(input.conversationId))) !== null) {
+        return this.markCodeVerified(input);
+      }
+    }
+    const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed');
+    return { outcome: locked ? 'locked' : 'wrong', secondFactors: none };
+  }
+
+  private async markCodeVerified(input: VerifyCodeInput): Promise<VerifyCodeOutput> {
+    const account = await this.accountFor(input.subject);
+    if (!account) return { outcome: 'wrong', secondFactors: [] };
+    const secondFactors: SecondFactorKind[] = [
+      ...(account.hasTotp ? (['totp'] as const) : []),
+      ...(account.hasRecoveryCodes ? (['recovery'] as const) : []),
+    ];
+    const record: VerificationRecord = {
+      subject: input.subject,
+      accountId: account.id,
+      codeVerifiedAt: this.now,
+      secondFactorRequired: secondFactors.length > 0,
+      secondFactorVerifiedAt: null,
+    };
+    await this.deps.store.set(keys.verification(input.conversationId), JSON.stringify(record), VERIFICATION_TTL_MS);
+    this.deps.audit.record({ event: 'code_verified', conversationId: input.conversationId, accountId: account.id, outcome: 'ok' });
+    return { outcome: 'verified', secondFactors };
+  }
+
+  async verifySecondFactor(input: VerifySecondFactorInput): Promise<VerifySecondFactorOutput> {
+    const { store, directory } = this.deps;
+    if (await this.isLocked(input.subject)) return { outcome: 'locked' };
+    const verification = await this.verificationOf(input.conversationId);
+    let ok = false;
+    if (verification && verification.subject === input.subject) {
+      ok =
+        input.kind === 'totp'
+          ? await directory.verifyTotp(verification.accountId, input.value, this.now)
+          : await directory.consumeRecoveryCode(verification.accountId, input.value);
+    }
+    if (ok && verification) {
+      verification.secondFactorVerifiedAt = this.now;
+      await store.set(keys.verification(input.conversationId), JSON.stringify(verification), VERIFICATION_TTL_MS);
+      this.deps.audit.record({ event: 'second_factor_verified', conversationId: input.conversationId, accountId: verification.accountId, channel: input.kind, outcome: 'ok' });
+      return { outcome: 'verified' };
+    }
+    const locked = await this.countFailure(input.subject, input.conversationId, 'second_factor_failed', input.kind);
+    return { outcome: locked ? 'locked' : 'wrong' };
+  }
+
+  async verificationOf(conversationId: string): Promise<VerificationRecord | null> {
+    const raw = await this.deps.store.get(keys.verification(conversationId));
+    return raw ? (JSON.parse(raw) as VerificationRecord) : null;
+  }
+
+  /** One failure on the subject, whatever the conversation or channel; true when it is now locked. */
+  private async countFailure(
+    subject: string,
+    conversationId: string,
+    event: 'code_failed' | 'second_factor_failed',
+    channel?: string,
+  ): Promise<boolean> {
+    const { store, policy } = this.deps;
+    const failures = await store.incr(keys.failures(subject), policy.failureWindowMs);
+    const account = await this.accountFor(subject);
+    this.deps.audit.record({ event, conversationId, accountId: account?.id ?? null, channel, outcome: 'wrong' });
+    if (failures < policy.accountFailuresPerWindow) return false;
+    await store.set(keys.lock(subject), '1', policy.lockoutMs);
+    // The owner hears about it once per lockout, not once per failed try.
+    if (await store.setIfAbsent(keys.lockNotice(subject), '1', policy.lockoutMs)) {
+      this.deps.audit.record({ event: 'locked', conversationId, accountId: account?.id ?? null, outcome: 'locked' });
+      if (account) for (const message of this.deps.compose.lockoutNotices(account)) this.deps.delivery.enqueue(message);
+    }
+    return true;
+  }
+}

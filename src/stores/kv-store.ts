@@ -1,0 +1,105 @@
+// The small set of atomic operations the services need from a store. The in-memory store here keeps the
+// embedded default working; a Redis store implements the same contract for many instances.
+import type { Clock } from '../clock.js';
+
+export interface KeyValueStore {
+  get(key: string): Promise<string | null>;
+  /** ttlMs undefined keeps the key until deleted. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Sets only when absent; true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  del(key: string): Promise<void>;
+  /** Reads and deletes in one step, so two callers can never both get the value (single use). */
+  take(key: string): Promise<string | null>;
+  /** Increments a counter; the TTL is set when the counter is created and not extended. */
+  incr(key: string, ttlMs?: number): Promise<number>;
+  /** Compare-and-set on a version number stored beside the value; false when someone wrote first. */
+  compareAndSet(key: string, expectedVersion: number, value: string, ttlMs?: number): Promise<boolean>;
+  /** Returns the value with its version (0 when absent). */
+  getVersioned(key: string): Promise<{ value: string | null; version: number }>;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number | null;
+  version: number;
+}
+
+export class MemoryStore implements KeyValueStore {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly clock: Clock) {}
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt !== null && entry.expiresAt <= this.clock.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private expiry(ttlMs?: number): number | null {
+    return ttlMs === undefined ? null : this.clock.now() + ttlMs;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.live(key)?.value ?? null;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const version = (this.live(key)?.version ?? 0) + 1;
+    this.entries.set(key, { value, expiresAt: this.expiry(ttlMs), version });
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    if (this.live(key)) return false;
+    this.entries.set(key, { value, expiresAt: this.expiry(ttlMs), version: 1 });
+    return true;
+  }
+
+  async del(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async take(key: string): Promise<string | null> {
+    const entry = this.live(key);
+    this.entries.delete(key);
+    return entry?.value ?? null;
+  }
+
+  async incr(key: string, ttlMs?: number): Promise<number> {
+    const entry = this.live(key);
+    if (!entry) {
+      this.entries.set(key, { value: '1', expiresAt: this.expiry(ttlMs), version: 1 });
+      return 1;
+    }
+    const next = Number(entry.value) + 1;
+    entry.value = String(next);
+    entry.version += 1;
+    return next;
+  }
+
+  async compareAndSet(key: string, expectedVersion: number, value: string, ttlMs?: number): Promise<boolean> {
+    const current = this.live(key)?.version ?? 0;
+    if (current !== expectedVersion) return false;
+    this.entries.set(key, { value, expiresAt: this.expiry(ttlMs), version: current + 1 });
+    return true;
+  }
+
+  async getVersioned(key: string): Promise<{ value: string | null; version: number }> {
+    const entry = this.live(key);
+    return { value: entry?.value ?? null, version: entry?.version ?? 0 };
+  }
+
+  /** For tests and the development outbox: how many live keys there are. */
+  size(): number {
+    for (const key of [...this.entries.keys()]) this.live(key);
+    return this.entries.size;
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+}
