@@ -23,6 +23,7 @@ import { ResetService } from './services/reset-service.js';
 import { Secrets } from './services/secrets.js';
 import { VerificationService } from './services/verification-service.js';
 import { MemoryStore, type KeyValueStore } from './stores/kv-store.js';
+import { RedisStore } from './stores/redis-store.js';
 import { registerResetPage } from './web/reset-page.js';
 import { createPasswordPolicy } from './services/password-policy.js';
 
@@ -56,10 +57,24 @@ function auditSinksFor(setting: string): AuditSink[] {
   return [fileSink(setting)];
 }
 
+/** Redis when REDIS_URL is set (many instances share it), otherwise memory (one process). */
+async function storeFor(config: Config, clock: Clock, logger: Logger): Promise<KeyValueStore> {
+  if (!config.redisUrl) return new MemoryStore(clock);
+  const store = await RedisStore.connect(config.redisUrl, {
+    onError: (error) => logger.warn({ err: error.message }, 'redis connection problem'),
+  });
+  const policy = await store.checkEvictionPolicy();
+  // Counters and lockouts must never be evicted (SECURITY.md 12).
+  if (policy !== 'noeviction' && policy !== 'unknown') {
+    logger.warn({ policy }, 'Redis maxmemory-policy should be noeviction: counters and lockouts could be evicted');
+  }
+  return store;
+}
+
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const store = overrides.store ?? new MemoryStore(clock);
+  const store = overrides.store ?? (await storeFor(config, clock, logger));
   const secrets = new Secrets(config.secretKey);
   const audit = new AuditLog(overrides.auditSinks ?? auditSinksFor(config.auditLog), clock);
   const directory =
@@ -128,7 +143,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     bot,
     logger,
     brand: config.brandName,
-    isReady: async () => true,
+    isReady: async () => !(store instanceof RedisStore) || store.isReady(),
     ...(config.devRoutes && outbox ? { dev: { outbox, directory } } : {}),
   });
   registerResetPage(server, {
@@ -137,6 +152,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     brand: config.brandName,
     secrets,
     clock,
+    logger,
   });
 
   return {

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   app.server.listen(config.port, config.host, () => {
     app.logger.info(
-      { url: config.publicBaseUrl, devRoutes: config.devRoutes, store: config.redisUrl ? 'redis' : 'memory' },
+      { publicBaseUrl: config.publicBaseUrl, devRoutes: config.devRoutes, store: config.redisUrl ? 'redis' : 'memory' },
       `Clave is listening on port ${config.port}`,
     );
   });

@@ -78,7 +78,8 @@ export function createServer(deps: ServerDeps): Server {
   // One place decides what a failed request shows: a status and a short sentence, never internals.
   server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number; toJSON?: () => unknown }, next: (e?: unknown) => void) => {
     const status = err.statusCode ?? 500;
-    if (status >= 500) deps.logger.error({ err: { name: err.name, message: err.message }, path: req.path() }, 'request failed');
+    // The path of a reset link is a secret: log the route, not the URL.
+    if (status >= 500) deps.logger.error({ err: { name: err.name, message: err.message }, route: req.getRoute()?.path ?? 'unknown' }, 'request failed');
     err.toJSON = () => ({ error: status >= 500 ? 'Internal error' : err.message.slice(0, 200) });
     err.toString = () => (status >= 500 ? 'Internal error' : err.message.slice(0, 200));
     next();

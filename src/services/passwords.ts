@@ -5,9 +5,12 @@ import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
+// NFKC first, so the same characters typed on different keyboards give the same hash (NIST 800-63B).
+const normalise = (password: string) => password.normalize('NFKC');
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32);
+  const hash = await scrypt(normalise(password), salt, 32);
   return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
@@ -15,6 +18,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length);
+  const actual = await scrypt(normalise(password), Buffer.from(salt, 'base64url'), expected.length);
   return timingSafeEqual(actual, expected);
 }
