@@ -1,14 +1,6 @@
 // Pure guards and context updates for the recovery chart. Nothing here touches the network, the store
 // or the clock: time arrives in TICK events and results arrive as actor outputs.
-import type {
-  HandoffReason,
-  RecoveryContext,
-  RecoveryEvent,
-  RecoveryInput,
-  SecondFactorKind,
-  VerifyCodeOutput,
-  VerifySecondFactorOutput,
-} from './recovery.types.js';
+import type { RecoveryContext, RecoveryEvent, RecoveryInput } from './recovery.types.js';
 
 export function initialContext(input: RecoveryInput): RecoveryContext {
   return {
@@ -50,20 +42,3 @@ export const isIdleTooLong = (context: RecoveryContext, event: RecoveryEvent): b
 /** The next unrecognised answer would be one too many: hand over instead of asking again. */
 export const hasRepromptedTooOften = (context: RecoveryContext): boolean =>
   context.reprompts + 1 >= context.repromptLimit;
-
-export const isCodeVerified = (output: VerifyCodeOutput): boolean => output.outcome === 'verified';
-export const needsSecondFactor = (output: VerifyCodeOutput): boolean =>
-  output.outcome === 'verified' && output.secondFactors.length > 0;
-export const isLocked = (output: { outcome: string } | { locked: boolean }): boolean =>
-  'locked' in output ? output.locked : output.outcome === 'locked';
-export const isCodeExpired = (output: VerifyCodeOutput): boolean => output.outcome === 'expired';
-export const isCodeExhausted = (output: VerifyCodeOutput): boolean => output.outcome === 'exhausted';
-export const isSecondFactorVerified = (output: VerifySecondFactorOutput): boolean =>
-  output.outcome === 'verified';
-
-export const hasSecondFactor = (context: RecoveryContext, kind: SecondFactorKind): boolean =>
-  context.secondFactors.includes(kind);
-
-export function handoffReasonFor(event: RecoveryEvent, fallback: HandoffReason): HandoffReason {
-  return event.type === 'AGENT' ? 'requested' : fallback;
-}

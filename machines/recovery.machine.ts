@@ -3,7 +3,6 @@
 import { assign, emit, fromPromise, setup, type DoneActorEvent } from 'xstate';
 import {
   freshJourney,
-  handoffReasonFor,
   hasRepromptedTooOften,
   initialContext,
   isIdleTooLong,
@@ -77,14 +76,17 @@ export const recoveryMachine = setup({
   },
   actions: {
     say: emit((_, params: SayParams) => ({ type: 'say' as const, ...params })),
-    touch: assign(({ event, context }) =>
-      event.type === 'TICK' ? { now: event.at, lastActivityAt: event.at } : { now: context.now },
-    ),
+    touch: assign(({ event }) => (event.type === 'TICK' ? { now: event.at, lastActivityAt: event.at } : {})),
     resetReprompts: assign({ reprompts: 0 }),
     countReprompt: assign({ reprompts: ({ context }) => context.reprompts + 1 }),
     startFresh: assign(({ context }) => freshJourney(context)),
+    // A new subject starts with nothing proven, whatever the previous one had.
     rememberSubject: assign(({ event }) => ({
       subject: outputOf<LookupOutput>(event).subject,
+      channel: null,
+      secondFactors: [],
+      codeVerified: false,
+      secondFactorVerified: false,
     })),
     rememberIdentifierKind: assign(({ event }) => ({
       identifierKind: event.type === 'PHONE' ? ('phone' as const) : ('email' as const),
@@ -100,9 +102,7 @@ export const recoveryMachine = setup({
     setLanguage: assign(({ event, context }) => ({
       locale: event.type === 'SET_LANGUAGE' ? event.locale : context.locale,
     })),
-    setHandoffReason: assign(({ event }, params: { reason: HandoffReason }) => ({
-      handoffReason: handoffReasonFor(event, params.reason),
-    })),
+    setHandoffReason: assign((_, params: { reason: HandoffReason }) => ({ handoffReason: params.reason })),
     requestHandoff: emit(({ context }) => ({
       type: 'handoff' as const,
       input: {
@@ -134,7 +134,11 @@ export const recoveryMachine = setup({
   initial: 'journey',
   on: {
     TICK: [{ guard: 'isIdleTooLong', target: '.timedOut' }, { actions: 'touch' }],
+    // Outside the journey (handoff, lockout) these answer in place; the journey overrides them to resume.
     SET_LANGUAGE: { actions: ['setLanguage', say('language_switched')] },
+    PASSWORD_IN_CHAT: { actions: say('password_in_chat') },
+    HELP: { actions: say('help') },
+    FAQ: { actions: 'sayFaq' },
   },
   states: {
     journey: {
@@ -165,6 +169,9 @@ export const recoveryMachine = setup({
           tags: ['expects:intent'],
           on: {
             GREET: { actions: say('welcome', ['recover', 'agent']) },
+            // No question is pending here, so answers end with an offer instead of a repeated prompt.
+            HELP: { actions: [say('help'), say('anything_else', ['recover', 'agent'])] },
+            FAQ: { actions: ['sayFaq', say('anything_else', ['recover', 'agent'])] },
             RECOVER: { target: 'identify' },
             AFFIRM: { target: 'identify' },
             EMAIL: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
@@ -232,6 +239,7 @@ export const recoveryMachine = setup({
             RESEND: { target: 'sendingCode', actions: say('resending') },
             SWITCH_CHANNEL: { target: 'chooseChannel' },
             CODE_NOT_RECEIVED: { actions: say('code_not_received', ['resend', 'switch_channel', 'agent']) },
+            AGENT: { target: '#recovery.handoff', actions: { type: 'setHandoffReason', params: { reason: 'code_not_received' } } },
           },
         },
         verifyingCode: {
@@ -268,6 +276,7 @@ export const recoveryMachine = setup({
             RECOVERY_CODE: { target: 'verifyingSecondFactor' },
             USE_RECOVERY_CODE: { actions: say('ask_recovery_code') },
             LOST_2FA: { actions: say('lost_2fa', ['use_recovery_code', 'agent']) },
+            AGENT: { target: '#recovery.handoff', actions: { type: 'setHandoffReason', params: { reason: 'lost_2fa' } } },
           },
         },
         verifyingSecondFactor: {
@@ -308,6 +317,8 @@ export const recoveryMachine = setup({
           on: {
             RESET_COMPLETED: { target: '#recovery.done' },
             NEW_LINK: { target: 'issuingLink' },
+            HELP: { actions: [say('help'), say('link_pending', ['new_link', 'agent'])] },
+            FAQ: { actions: ['sayFaq', say('link_pending', ['new_link', 'agent'])] },
             AFFIRM: { actions: say('link_pending', ['new_link', 'agent']) },
             DENY: { actions: say('link_pending', ['new_link', 'agent']) },
           },
@@ -316,15 +327,18 @@ export const recoveryMachine = setup({
           description: 'The link could not be made; try again or reach a person.',
           tags: ['expects:reset'],
           entry: say('link_failed', ['new_link', 'agent']),
-          on: { NEW_LINK: { target: 'issuingLink' } },
+          on: {
+            NEW_LINK: { target: 'issuingLink' },
+            AGENT: { target: '#recovery.handoff', actions: { type: 'setHandoffReason', params: { reason: 'service_error' } } },
+          },
         },
       },
     },
     handoff: {
       description: 'A person takes over; the bot only keeps the person company until then.',
-      entry: ['requestHandoff', say('handoff_started', ['cancel'])],
+      entry: ['resetReprompts', 'requestHandoff', say('handoff_started', ['cancel'])],
       on: {
-        CANCEL: { target: 'journey', actions: say('handoff_cancelled') },
+        CANCEL: { target: 'journey.history', actions: say('handoff_cancelled') },
         HANDOFF_ENDED: { target: 'journey', actions: say('handoff_ended') },
         START_OVER: { target: 'journey.identify', actions: 'startFresh' },
         UNRECOGNIZED: { actions: say('handoff_waiting', ['cancel']) },

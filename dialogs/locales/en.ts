@@ -36,6 +36,7 @@ export const en = {
   reset_done:
     'Done: your password has been changed and every other session has been signed out. Sign in again with the new password. If you didn’t do this, contact us right away.',
   // Interrupts and repairs
+  anything_else: 'Anything else I can help you with?',
   help:
     'I help you reset a forgotten {brand} password: I send a one-time code to your email or phone, check it (and your authenticator if you use one), then give you a private link to set a new password. I never ask for your password here. You can say “start over”, “cancel”, “talk to a person” or “español” at any time.',
   starting_over: 'Let’s start again.',

@@ -34,6 +34,7 @@ export const es: Record<MessageKey, string> = {
   link_failed: 'No pude crear tu enlace en este momento. Inténtalo de nuevo en un momento o habla con una persona.',
   reset_done:
     'Listo: cambiamos tu contraseña y cerramos todas las demás sesiones. Inicia sesión de nuevo con la contraseña nueva. Si no fuiste tú, escríbenos de inmediato.',
+  anything_else: '¿Te ayudo con algo más?',
   help:
     'Te ayudo a restablecer una contraseña olvidada de {brand}: envío un código de un solo uso a tu correo o teléfono, lo compruebo (y tu app de autenticación si la usas) y te doy un enlace privado para elegir una contraseña nueva. Nunca te pido tu contraseña aquí. Puedes decir “empezar de nuevo”, “cancelar”, “hablar con una persona” o “English” cuando quieras.',
   starting_over: 'Empecemos de nuevo.',

@@ -42,7 +42,7 @@ export interface EngineDeps {
   idleLimitMs: number;
   repromptLimit: number;
   onHandoff: (input: HandoffInput) => Promise<void>;
-  /** How long invoked services may take before the turn gives up (they go to their onError). */
+  /** How long invoked services may take before the turn fails (the person gets the turn-error apology). */
   settleTimeoutMs?: number;
 }
 
