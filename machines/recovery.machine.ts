@@ -100,7 +100,7 @@ export const recoveryMachine = setup({
     })),
     markSecondFactorVerified: assign({ secondFactorVerified: true }),
     setLanguage: assign(({ event, context }) => ({
-      locale: event.type === 'SET_LANGUAGE' ? event.locale : context.locale,
+      locale: event.type === 'SET_LANGUAGE' || event.type === 'ADOPT_LANGUAGE' ? event.locale : context.locale,
     })),
     setHandoffReason: assign((_, params: { reason: HandoffReason }) => ({ handoffReason: params.reason })),
     requestHandoff: emit(({ context }) => ({
@@ -136,6 +136,7 @@ export const recoveryMachine = setup({
     TICK: [{ guard: 'isIdleTooLong', target: '.timedOut' }, { actions: 'touch' }],
     // Outside the journey (handoff, lockout) these answer in place; the journey overrides them to resume.
     SET_LANGUAGE: { actions: ['setLanguage', say('language_switched')] },
+    ADOPT_LANGUAGE: { actions: 'setLanguage' },
     PASSWORD_IN_CHAT: { actions: say('password_in_chat') },
     HELP: { actions: say('help') },
     FAQ: { actions: 'sayFaq' },

@@ -84,6 +84,8 @@ export type RecoveryEvent =
   | { type: 'HELP' }
   | { type: 'AGENT' }
   | { type: 'SET_LANGUAGE'; locale: Locale }
+  // The person simply wrote a long message in the other language: follow them without a word about it.
+  | { type: 'ADOPT_LANGUAGE'; locale: Locale }
   | { type: 'FAQ'; topic: FaqTopic }
   // From the reset page, not the user: the password was changed with this conversation's link.
   | { type: 'RESET_COMPLETED' }

@@ -12,6 +12,7 @@ import { text } from '../dialogs/catalog.js';
 import type { Config } from './config.js';
 import { localeFrom } from './conversation/engine.js';
 import type { Logger } from './logger.js';
+import { StoreUnavailableError } from './stores/kv-store.js';
 
 export function createAdapter(config: Config, logger: Logger): CloudAdapter {
   const settings = {
@@ -33,8 +34,10 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
       { err: { name: error.name, message: error.message, stack: error.stack }, conversation: context.activity.conversation?.id, channel: context.activity.channelId },
       'turn failed',
     );
+    // A store outage is not the person's fault and passes: say so, so they come back instead of giving up.
+    const key = error instanceof StoreUnavailableError ? 'temporarily_unavailable' : 'turn_error';
     try {
-      await context.sendActivity({ type: 'message', text: text(localeFrom(context.activity.locale), 'turn_error') });
+      await context.sendActivity({ type: 'message', text: text(localeFrom(context.activity.locale), key) });
     } catch (sendError) {
       logger.warn({ err: (sendError as Error).message }, 'could not apologise to the user');
     }

@@ -7,6 +7,7 @@ import { createAdapter, sendProactive } from './adapter.js';
 import { ClaveBot } from './bot.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { ConversationLocks } from './conversation/conversation-lock.js';
 import { ConversationStore } from './conversation/conversation-store.js';
 import { ConversationEngine } from './conversation/engine.js';
 import { InputParser } from './conversation/input-parser.js';
@@ -17,14 +18,19 @@ import { createServer } from './server.js';
 import type { AccountDirectory } from './services/account-directory.js';
 import { AuditLog, fileSink, stdoutSink, type AuditSink } from './services/audit-log.js';
 import { DemoDirectory, loadDemoAccounts } from './services/demo-directory.js';
+import { HttpDirectory } from './services/http-directory.js';
 import { NotificationComposer } from './services/notification-composer.js';
 import { DeliveryQueue, DevOutbox, type Notifier } from './services/notifier.js';
+import { createNotifier } from './services/routing-notifier.js';
 import { ResetService } from './services/reset-service.js';
 import { Secrets } from './services/secrets.js';
 import { VerificationService } from './services/verification-service.js';
 import { MemoryStore, type KeyValueStore } from './stores/kv-store.js';
 import { RedisStore } from './stores/redis-store.js';
 import { registerResetPage } from './web/reset-page.js';
+import { MemoryActivityLog } from './web/directline/activity-log.js';
+import { OUTBOX_PAGE_PATH, registerOutboxPage } from './web/outbox-page.js';
+import { registerWebWidget } from './web/web-widget.js';
 import { createPasswordPolicy } from './services/password-policy.js';
 
 export const defaultAccountsFile = fileURLToPath(new URL('../data/demo-accounts.json', import.meta.url));
@@ -77,10 +83,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const store = overrides.store ?? (await storeFor(config, clock, logger));
   const secrets = new Secrets(config.secretKey);
   const audit = new AuditLog(overrides.auditSinks ?? auditSinksFor(config.auditLog), clock);
+  // The company's identity system when DIRECTORY_URL is set, otherwise the demo accounts file.
   const directory =
-    overrides.directory ?? new DemoDirectory(loadDemoAccounts(config.accountsFile ?? defaultAccountsFile), store);
-  const outbox = overrides.notifier ? null : new DevOutbox(clock);
-  const notifier = overrides.notifier ?? outbox!;
+    overrides.directory ??
+    (config.directory
+      ? new HttpDirectory(config.directory)
+      : new DemoDirectory(loadDemoAccounts(config.accountsFile ?? defaultAccountsFile), store));
+  // The outbox exists outside production (the dev routes show it); channels without a provider land there.
+  const outbox = overrides.notifier || config.env === 'production' ? null : new DevOutbox(clock);
+  const notifier = overrides.notifier ?? createNotifier(config, outbox, logger);
   const delivery = new DeliveryQueue(notifier, logger);
   const compose = new NotificationComposer(config.brandName, config.publicBaseUrl);
   const classifier = overrides.classifier ?? (await loadDefaultOfflineClassifier());
@@ -135,6 +146,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     idleLimitMs: config.policy.conversationIdleMs,
     repromptLimit: config.policy.repromptLimit,
     onHandoff,
+    locks: new ConversationLocks(store),
   });
   bot = new ClaveBot(engine, renderDefaults);
 
@@ -154,6 +166,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     clock,
     logger,
   });
+  if (config.devRoutes && outbox) registerOutboxPage(server, { outbox, brand: config.brandName });
+  if (config.directLineEnabled) {
+    registerWebWidget(server, {
+      log: new MemoryActivityLog(clock),
+      secrets,
+      clock,
+      logger,
+      brand: config.brandName,
+      brandColor: config.brandColor,
+      outboxUrl: config.devRoutes && outbox ? OUTBOX_PAGE_PATH : undefined,
+    });
+  }
 
   return {
     server,

@@ -56,6 +56,7 @@ export const en = {
   handoff_cancelled: 'OK, you’re back with the assistant.',
   handoff_ended: 'The agent has closed the conversation. I’m here if you need anything else.',
   conversation_restarted: 'We updated this assistant since your last message, so I had to start our conversation again. Sorry about that.',
+  temporarily_unavailable: 'I’m temporarily unavailable. Please try again in a moment; nothing you did so far is lost.',
   turn_error: 'Sorry, something went wrong on my side. Please try again.',
   // Answers that return to where the person was
   faq_code_validity: 'A code is valid for {minutes} minutes and works only once. Asking for a new one cancels the old one.',

@@ -54,6 +54,7 @@ export const es: Record<MessageKey, string> = {
   handoff_cancelled: 'De acuerdo, volviste con el asistente.',
   handoff_ended: 'El agente cerró la conversación. Aquí sigo si necesitas algo más.',
   conversation_restarted: 'Actualizamos este asistente desde tu último mensaje, así que tuve que empezar la conversación de nuevo. Disculpa.',
+  temporarily_unavailable: 'No estoy disponible por un momento. Inténtalo de nuevo en un rato; no se perdió nada de lo que hiciste.',
   turn_error: 'Perdona, algo falló de mi lado. Inténtalo de nuevo, por favor.',
   faq_code_validity: 'Un código vale por {minutes} minutos y funciona una sola vez. Si pides uno nuevo, el anterior deja de servir.',
   faq_code_not_received:

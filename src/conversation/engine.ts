@@ -14,6 +14,7 @@ import type { Clock } from '../clock.js';
 import type { ResetService } from '../services/reset-service.js';
 import type { VerificationService } from '../services/verification-service.js';
 import { RECORD_SCHEMA_VERSION, type ConversationStore } from './conversation-store.js';
+import type { ConversationLocks } from './conversation-lock.js';
 import type { Expectation, InputParser, ParsedInput } from './input-parser.js';
 
 export interface TurnInput {
@@ -42,6 +43,7 @@ export interface EngineDeps {
   idleLimitMs: number;
   repromptLimit: number;
   onHandoff: (input: HandoffInput) => Promise<void>;
+  locks: ConversationLocks;
   /** How long invoked services may take before the turn fails (the person gets the turn-error apology). */
   settleTimeoutMs?: number;
 }
@@ -54,6 +56,15 @@ export function stateName(value: unknown): string {
   if (typeof value === 'string') return value;
   const [k, v] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', ''];
   return v ? `${k}.${stateName(v)}` : k;
+}
+
+/** Words it takes before a message's language is worth following ("ok", "sí" or a code never switch it). */
+const WORDS_TO_JUDGE_LANGUAGE = 4;
+
+export function shouldFollowLanguage(parsed: ParsedInput, text: string | undefined, current: Locale): boolean {
+  if (parsed.path !== 'classifier' || !parsed.language || parsed.language === current) return false;
+  if (parsed.event.type === 'UNRECOGNIZED') return false;
+  return (text ?? '').trim().split(/\s+/).length >= WORDS_TO_JUDGE_LANGUAGE;
 }
 
 export function expectationOf(actor: RecoveryActor): Expectation {
@@ -80,10 +91,11 @@ export class ConversationEngine {
     });
   }
 
-  /** Serialises work per conversation inside this process. */
+  /** Serialises work per conversation: in this process by a queue, across instances by the store's lock. */
   private exclusive<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const next = previous.then(work, work);
+    const locked = () => this.deps.locks.run(conversationId, work);
+    const next = previous.then(locked, locked);
     const tail = next.catch(() => undefined);
     this.queues.set(conversationId, tail);
     void tail.then(() => {
@@ -115,47 +127,44 @@ export class ConversationEngine {
     return this.exclusive(conversationId, async () => {
       const { record, version } = await this.deps.store.load(conversationId);
       const says: SayEvent[] = [];
-      const collect = (actor: RecoveryActor) => {
-        actor.on('say', (e) => says.push(e));
-        actor.on('handoff', (e) => void this.deps.onHandoff(e.input));
-        actor.start();
-        return actor;
-      };
+      const started = (actor: RecoveryActor) => this.listen(actor, says);
+      reference ??= record?.reference ?? null;
 
+      // Restore the conversation; a snapshot from another chart version cannot be trusted, so it restarts.
       let actor: RecoveryActor | null = null;
       let restarted = false;
       if (record) {
-        if (record.chartVersion === RECOVERY_CHART_VERSION) {
-          try {
-            actor = collect(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>));
-          } catch {
-            restarted = true;
-          }
-        } else {
+        try {
+          if (record.chartVersion !== RECOVERY_CHART_VERSION) throw new Error('chart changed');
+          actor = started(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>));
+        } catch {
           restarted = true;
         }
       }
-      // A finished conversation, or one restored from an older chart, starts afresh in its language.
       const previousLocale: Locale | null = actor ? actor.getSnapshot().context.locale : null;
       if (actor?.getSnapshot().status === 'active') actor.send({ type: 'TICK', at: this.deps.clock.now() });
+      // A finished (or just timed-out) conversation: this message starts a new one in the same language.
       if (actor && actor.getSnapshot().status !== 'active') actor = null;
-      reference ??= record?.reference ?? null;
 
-      const parsed = actor ? await this.deps.parser.parse(input, expectationOf(actor)) : null;
+      const parsed = await this.deps.parser.parse(input, actor ? expectationOf(actor) : 'intent');
       if (!actor) {
-        const firstParse = parsed ?? (await this.deps.parser.parse(input, 'intent'));
-        const locale = previousLocale ?? firstParse.language ?? localeFrom(input.locale);
-        actor = collect(this.start(conversationId, locale));
+        actor = started(this.start(conversationId, previousLocale ?? parsed.language ?? localeFrom(input.locale)));
         if (restarted) says.push({ type: 'say', key: 'conversation_restarted' });
         actor.send({ type: 'TICK', at: this.deps.clock.now() });
-        const event = input.greet ? ({ type: 'GREET' } as const) : firstParse.event;
-        await this.run(actor, actor.getSnapshot().can(event) ? event : { type: 'UNRECOGNIZED' });
-        return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : firstParse.path);
+      } else if (shouldFollowLanguage(parsed, input.text, actor.getSnapshot().context.locale)) {
+        actor.send({ type: 'ADOPT_LANGUAGE', locale: parsed.language! });
       }
-      const event = input.greet ? ({ type: 'GREET' } as const) : parsed!.event;
+      const event = input.greet ? ({ type: 'GREET' } as const) : parsed.event;
       await this.run(actor, actor.getSnapshot().can(event) ? event : { type: 'UNRECOGNIZED' });
-      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed!.path);
+      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed.path);
     });
+  }
+
+  private listen(actor: RecoveryActor, says: SayEvent[]): RecoveryActor {
+    actor.on('say', (e) => says.push(e));
+    actor.on('handoff', (e) => void this.deps.onHandoff(e.input));
+    actor.start();
+    return actor;
   }
 
   /** An event from outside the chat (the reset page, the handoff desk); returns what to tell the person. */
@@ -166,10 +175,7 @@ export class ConversationEngine {
       if (!record || record.chartVersion !== RECOVERY_CHART_VERSION) {
         return { says, locale: 'en' as Locale, state: 'none', path: 'system' as const, reference: record?.reference ?? null };
       }
-      const actor = this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>);
-      actor.on('say', (e) => says.push(e));
-      actor.on('handoff', (e) => void this.deps.onHandoff(e.input));
-      actor.start();
+      const actor = this.listen(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>), says);
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().can(event)) await this.run(actor, event);
       const result = await this.finish(conversationId, actor, version, record.reference, says, 'system');
       return { ...result, reference: record.reference };

@@ -81,9 +81,23 @@ export function eventForIntent(intent: Intent, expects: Expectation): RecoveryEv
 
 const EMAIL = /^[^\s@<>()]{1,64}@[^\s@<>()]+\.[a-z]{2,}$/i;
 const RECOVERY_CODE = /^[A-Z0-9]{4}[- ]?[A-Z0-9]{4}[- ]?[A-Z0-9]{4}[- ]?[A-Z0-9]{4}$/i;
-const TO_ENGLISH = /^(english|in english|english,? please|en ingl[eé]s|ingl[eé]s( por favor)?|switch to english)[.!]?$/i;
-const TO_SPANISH =
-  /^(espa[nñ]ol|en espa[nñ]ol|spanish|in spanish|spanish,? please|espa[nñ]ol,? por favor|habla(me)? en espa[nñ]ol)[.!]?$/i;
+// Explicit language requests, matched on lower-case text without accents or punctuation.
+const LANGUAGE_REQUEST = (names: string) =>
+  new RegExp(
+    `^(?:(?:can we |can you |could you |please |por favor |puedes |podemos |quiero )?` +
+      `(?:speak|talk|write|switch(?: to)?|change(?: to)?|hablar?(?:me)?|escrib[ei]r?(?:me)?|cambia(?:r)?(?: a)?|seguir|sigamos)? ?)?` +
+      `(?:in |en |a )?(?:${names})(?: (?:please|pls|por favor|porfa|thanks|gracias))?$`,
+  );
+const TO_ENGLISH = LANGUAGE_REQUEST('english|ingles');
+const TO_SPANISH = LANGUAGE_REQUEST('spanish|espanol|castellano');
+const plain = (text: string) =>
+  text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 const PASSWORD_PHRASE = /\b(my|the) (password|pass|pw) (is|was)\b|\b(mi )?(contrase[nñ]a|clave|contra) (es|era)\b/i;
 
 /** A single token that mixes character classes the way passwords do, and is not a code or address. */
@@ -115,8 +129,9 @@ export class InputParser {
     }
     const text = (input.text ?? '').trim().slice(0, 2000);
     if (!text) return { event: { type: 'UNRECOGNIZED' }, language: null, path: 'fast' };
-    if (TO_ENGLISH.test(text)) return { event: { type: 'SET_LANGUAGE', locale: 'en' }, language: 'en', path: 'fast' };
-    if (TO_SPANISH.test(text)) return { event: { type: 'SET_LANGUAGE', locale: 'es' }, language: 'es', path: 'fast' };
+    const words = plain(text);
+    if (TO_ENGLISH.test(words)) return { event: { type: 'SET_LANGUAGE', locale: 'en' }, language: 'en', path: 'fast' };
+    if (TO_SPANISH.test(words)) return { event: { type: 'SET_LANGUAGE', locale: 'es' }, language: 'es', path: 'fast' };
     if (EMAIL.test(text)) return { event: { type: 'EMAIL', value: text.toLowerCase() }, language: null, path: 'fast' };
 
     const digits = text.replace(/[\s-]/g, '');

@@ -2,6 +2,14 @@
 // embedded default working; a Redis store implements the same contract for many instances.
 import type { Clock } from '../clock.js';
 
+/** The store could not be reached or could not serve the command right now; the turn should say "try later". */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   /** ttlMs undefined keeps the key until deleted. */

@@ -10,15 +10,9 @@
 // - Versioned keys (`getVersioned`/`compareAndSet`) are hashes `{ v, ver }`; plain keys are strings. A key is
 //   used through one family or the other, never both (only `del` works on either).
 import { createClient, defineScript, ErrorReply, type CommandParser } from 'redis';
-import type { KeyValueStore } from './kv-store.js';
+import { StoreUnavailableError, type KeyValueStore } from './kv-store.js';
 
-/** Redis could not be reached or could not serve the command right now; the turn should say "try later". */
-export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreUnavailableError';
-  }
-}
+export { StoreUnavailableError };
 
 export interface RedisStoreOptions {
   /** Prefixed to every key (default `clave:`). Must not contain braces: it would become the hash tag. */

@@ -78,6 +78,7 @@ const userEvents: { [K in RecoveryEventType]: Array<Extract<RecoveryEvent, { typ
   START_OVER: [{ type: 'START_OVER' }],
   HELP: [{ type: 'HELP' }],
   AGENT: [{ type: 'AGENT' }],
+  ADOPT_LANGUAGE: [{ type: 'ADOPT_LANGUAGE', locale: 'es' }],
   SET_LANGUAGE: [
     { type: 'SET_LANGUAGE', locale: 'es' },
     { type: 'SET_LANGUAGE', locale: 'en' },

@@ -1,0 +1,85 @@
+// The deterministic fast path: what never reaches a classifier.
+import { describe, expect, it } from 'vitest';
+import { InputParser, looksLikePassword } from '../../src/conversation/input-parser.js';
+import type { Classification, IntentClassifier } from '../../src/nlu/classifier.js';
+
+/** Counts how often free text reaches the classifier; answers "help" with the given confidence. */
+class CountingClassifier implements IntentClassifier {
+  calls = 0;
+  constructor(private readonly confidence = 0.9) {}
+  async classify(): Promise<Classification> {
+    this.calls++;
+    return { intent: 'help', language: 'en', confidence: this.confidence };
+  }
+}
+
+const make = (confidence?: number) => {
+  const classifier = new CountingClassifier(confidence);
+  return { classifier, parser: new InputParser(classifier, { defaultPhoneRegion: 'US', threshold: 0.5 }) };
+};
+
+describe('input parser', () => {
+  it.each([
+    ['English', 'en'],
+    ['english please', 'en'],
+    ['in English, please!', 'en'],
+    ['en inglés', 'en'],
+    ['can we speak english', 'en'],
+    ['español', 'es'],
+    ['en español por favor', 'es'],
+    ['Español, por favor', 'es'],
+    ['háblame en español', 'es'],
+    ['spanish please', 'es'],
+    ['castellano', 'es'],
+  ])('"%s" is an explicit switch to %s', async (input, locale) => {
+    const { parser, classifier } = make();
+    const parsed = await parser.parse({ text: input }, 'identifier');
+    expect(parsed.event).toEqual({ type: 'SET_LANGUAGE', locale });
+    expect(classifier.calls).toBe(0);
+  });
+
+  it('reads button payloads without looking at the text', async () => {
+    const { parser, classifier } = make();
+    const parsed = await parser.parse({ text: 'Email', value: { choice: 'channel_email' } }, 'channel');
+    expect(parsed.event).toEqual({ type: 'CHOOSE_CHANNEL', channel: 'email' });
+    expect(classifier.calls).toBe(0);
+  });
+
+  it('ignores unknown button payloads instead of trusting them', async () => {
+    const { parser } = make(0.1);
+    const parsed = await parser.parse({ text: '', value: { choice: 'mark_verified' } }, 'code');
+    expect(parsed.event).toEqual({ type: 'UNRECOGNIZED' });
+  });
+
+  it('parses emails, phone numbers and codes deterministically', async () => {
+    const { parser, classifier } = make();
+    expect((await parser.parse({ text: ' Ana@Example.com ' }, 'identifier')).event).toEqual({ type: 'EMAIL', value: 'ana@example.com' });
+    expect((await parser.parse({ text: '+1 (415) 555-0101' }, 'identifier')).event).toEqual({ type: 'PHONE', value: '+14155550101' });
+    expect((await parser.parse({ text: '+34 600 111 222' }, 'identifier')).event).toEqual({ type: 'PHONE', value: '+34600111222' });
+    expect((await parser.parse({ text: '123 456' }, 'code')).event).toEqual({ type: 'DIGITS', value: '123456' });
+    expect((await parser.parse({ text: '7hqk-2m9d-xw4p-lc3r' }, 'second_factor')).event).toEqual({
+      type: 'RECOVERY_CODE',
+      value: '7HQK-2M9D-XW4P-LC3R',
+    });
+    expect(classifier.calls).toBe(0);
+  });
+
+  it('never lets a password reach the classifier', async () => {
+    const { parser, classifier } = make();
+    for (const text of ['Hunter2!pass', 'S3cr3t-P@ss', 'my password is sunshine', 'mi contraseña es girasol123']) {
+      expect((await parser.parse({ text }, 'identifier')).event).toEqual({ type: 'PASSWORD_IN_CHAT' });
+    }
+    expect(classifier.calls).toBe(0);
+  });
+
+  it('does not mistake ordinary words, emails or recovery codes for passwords', () => {
+    for (const text of ['hello', 'ana@example.com', '7HQK-2M9D-XW4P-LC3R', 'I forgot my password', 'gracias!']) {
+      expect(looksLikePassword(text)).toBe(false);
+    }
+  });
+
+  it('asks again rather than guessing when the classifier is unsure', async () => {
+    const { parser } = make(0.2);
+    expect((await parser.parse({ text: 'blorp zingo' }, 'identifier')).event).toEqual({ type: 'UNRECOGNIZED' });
+  });
+});
