@@ -17,8 +17,33 @@ export const configSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   BRAND_NAME: z.string().trim().min(1).max(60).default('StreamFlix Demo'),
   ACCOUNTS_FILE: z.string().min(1).optional(),
+  /** A company's identity system behind docs/directory-api.openapi.yaml; unset = the demo directory (ACCOUNTS_FILE). */
+  DIRECTORY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Bearer token for DIRECTORY_URL; required when it is set. */
+  DIRECTORY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  DIRECTORY_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   REDIS_URL: optionalUrl,
   SMTP_URL: optionalUrl,
+  /** From header of emails, e.g. "StreamFlix <no-reply@example.com>"; default: the brand at no-reply@localhost. */
+  SMTP_FROM: z.string().trim().regex(/@/, 'must be an address like "Brand <no-reply@example.com>"').optional(),
+  /** Verify the SMTP server's certificate (default true); false only for a local relay with a self-signed one. */
+  SMTP_TLS_REJECT_UNAUTHORIZED: boolFromEnv.optional(),
+  /** Refuse to send email unless the connection is encrypted, so a stripped STARTTLS cannot expose codes. */
+  SMTP_REQUIRE_TLS: boolFromEnv.optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an Account SID: AC and 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TWILIO_FROM: z
+    .string()
+    .regex(
+      /^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
+      'must be an E.164 number like +15005550006, a Messaging Service SID (MG…) or a sender id of up to 11 letters and digits',
+    )
+    .optional(),
+  TWILIO_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+  /** Any other SMS gateway: a signed JSON webhook (src/services/sms/README.md). */
+  SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SMS_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SMS_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -47,6 +72,14 @@ export const configSchema = z.object({
   /** Where audit lines go: "stdout", "off", or a file path (append-only JSON lines). */
   AUDIT_LOG: z.string().min(1).default('stdout'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+  /** Main colour of the web widget; text on it is white or black, whichever reads better. */
+  BRAND_COLOR: z
+    .string()
+    .regex(/^#?[0-9a-fA-F]{6}$/, 'must be a colour like 6B21A8 or #6B21A8')
+    .transform((v) => `#${v.replace('#', '').toUpperCase()}`)
+    .default('#6B21A8'),
+  /** The local Direct Line channel and the web widget at "/"; default on when no app credentials are set. */
+  DIRECT_LINE_ENABLED: boolFromEnv.optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -58,8 +91,18 @@ export interface Config {
   publicBaseUrl: string;
   brandName: string;
   accountsFile: string | undefined;
+  /** The HTTP account directory; null = the demo directory from accountsFile. */
+  directory: { url: string; token: string | undefined; timeoutMs: number } | null;
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
+  /** Email delivery settings beyond SMTP_URL. */
+  smtp: { from: string | undefined; tlsRejectUnauthorized: boolean; requireTls: boolean };
+  /** SMS through Twilio (all three credentials) or a signed webhook; neither = development outbox. */
+  sms: {
+    twilio: { accountSid: string | undefined; authToken: string | undefined; from: string | undefined; baseUrl: string };
+    webhook: { url: string | undefined; secret: string | undefined };
+    timeoutMs: number;
+  };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   secretKey: string | undefined;
   bot: { appId: string; appPassword: string; appType: string; tenantId: string };
@@ -69,6 +112,10 @@ export interface Config {
   classifierThreshold: number;
   auditLog: string;
   policy: Policy;
+  /** #rrggbb, for the web widget. */
+  brandColor: string;
+  /** Serve the local Direct Line channel and the web widget (needs no app credentials: it posts to /api/messages unauthenticated). */
+  directLineEnabled: boolean;
 }
 
 /** The numbers behind SECURITY.md sections B, C and F, in milliseconds where they are durations. */
@@ -111,8 +158,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     brandName: c.BRAND_NAME,
     accountsFile: c.ACCOUNTS_FILE,
+    directory: c.DIRECTORY_URL
+      ? { url: c.DIRECTORY_URL, token: c.DIRECTORY_TOKEN, timeoutMs: c.DIRECTORY_TIMEOUT_MS }
+      : null,
     redisUrl: c.REDIS_URL,
     smtpUrl: c.SMTP_URL,
+    smtp: {
+      from: c.SMTP_FROM,
+      tlsRejectUnauthorized: c.SMTP_TLS_REJECT_UNAUTHORIZED ?? true,
+      requireTls: c.SMTP_REQUIRE_TLS ?? false,
+    },
+    sms: {
+      twilio: { accountSid: c.TWILIO_ACCOUNT_SID, authToken: c.TWILIO_AUTH_TOKEN, from: c.TWILIO_FROM, baseUrl: c.TWILIO_BASE_URL },
+      webhook: { url: c.SMS_WEBHOOK_URL, secret: c.SMS_WEBHOOK_SECRET },
+      timeoutMs: c.SMS_TIMEOUT_MS,
+    },
     openai: { apiKey: c.OPENAI_API_KEY, baseUrl: c.OPENAI_BASE_URL, model: c.OPENAI_MODEL },
     secretKey: c.SECRET_KEY,
     bot: {
@@ -127,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultPhoneRegion: c.DEFAULT_PHONE_REGION,
     classifierThreshold: c.CLASSIFIER_THRESHOLD,
     auditLog: c.AUDIT_LOG,
+    brandColor: c.BRAND_COLOR,
+    directLineEnabled: c.DIRECT_LINE_ENABLED ?? !c.MICROSOFT_APP_ID,
     policy: {
       codeDigits: c.CODE_DIGITS,
       codeTtlMs: minutes(c.CODE_TTL_MINUTES),

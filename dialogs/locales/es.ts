@@ -56,6 +56,12 @@ export const es: Record<MessageKey, string> = {
   conversation_restarted: 'Actualizamos este asistente desde tu último mensaje, así que tuve que empezar la conversación de nuevo. Disculpa.',
   temporarily_unavailable: 'No estoy disponible por un momento. Inténtalo de nuevo en un rato; no se perdió nada de lo que hiciste.',
   turn_error: 'Perdona, algo falló de mi lado. Inténtalo de nuevo, por favor.',
+  private_chat_only:
+    '¡Hola! Solo puedo ayudarte con tu cuenta de {brand} en un chat privado conmigo, para que tus datos queden entre nosotros. Selecciona mi nombre y elige Chat para hablar a solas. Por favor, no publiques aquí correos, teléfonos ni códigos.',
+  teams_app_name_full: 'Ayuda con tu cuenta de {brand}',
+  teams_app_description_short: '¿Olvidaste tu clave de {brand}? Vuelve a entrar a tu cuenta.',
+  teams_app_description_full:
+    'El asistente de {brand} te ayuda a volver a entrar a tu cuenta cuando olvidas tu contraseña, en español o en inglés. Envía un código de un solo uso al correo o teléfono de tu cuenta, lo comprueba (y tu app de autenticación si usas una) y luego te da un enlace privado donde eliges una contraseña nueva. Nunca te pide tu contraseña en el chat. Por tu privacidad solo ayuda en un chat privado; en un canal o chat de grupo te indica cómo abrir uno.',
   faq_code_validity: 'Un código vale por {minutes} minutos y funciona una sola vez. Si pides uno nuevo, el anterior deja de servir.',
   faq_code_not_received:
     'Si el código no llega en un par de minutos: revisa spam o correo no deseado, confirma que diste el correo o el número de tu cuenta y luego pide un código nuevo o prueba otro canal.',
@@ -85,11 +91,11 @@ export const es: Record<MessageKey, string> = {
   notify_reset_subject: 'Cambiamos la contraseña de tu cuenta de {brand}',
   notify_reset_email:
     'Se cambió la contraseña de tu cuenta de {brand} y se cerraron todas las sesiones.\n\nSi fuiste tú, no tienes que hacer nada más. Si no fuiste tú, protege tu cuenta ahora: {notMeUrl}',
-  notify_reset_sms: '{brand}: se cambio la contrasena de tu cuenta. Si no fuiste tu: {notMeUrl}',
+  notify_reset_sms: '{brand}: se cambio la contraseña de tu cuenta. Si no fuiste tu: {notMeUrl}',
   notify_lockout_subject: 'Pausamos la recuperación de tu cuenta de {brand}',
   notify_lockout_email:
     'Vimos muchos códigos de verificación incorrectos para tu cuenta de {brand}, así que la recuperación automática de la contraseña está en pausa por un tiempo. Tu contraseña no cambió y puedes iniciar sesión normalmente.\n\nSi no fuiste tú, no tienes que hacer nada; si te preocupa, escríbenos: {notMeUrl}',
-  notify_lockout_sms: '{brand}: se intentaron muchos codigos incorrectos en tu cuenta; pausamos la recuperacion. Tu contrasena no cambio. Info: {notMeUrl}',
+  notify_lockout_sms: '{brand}: hubo muchos codigos incorrectos; pausamos la recuperacion de tu cuenta. Tu contraseña no cambio. Info: {notMeUrl}',
   not_me_page:
     'Si no pediste un código ni cambiaste tu contraseña, puede que alguien intente entrar a tu cuenta. Cambia tu contraseña desde la app, activa la verificación en dos pasos y habla con nuestro equipo de soporte en el chat: pueden bloquear la cuenta y revisar la actividad reciente.',
   choice_recover: 'Olvidé mi contraseña',
