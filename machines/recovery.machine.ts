@@ -62,6 +62,7 @@ export const recoveryMachine = setup({
   guards: {
     isIdleTooLong: ({ context, event }) => isIdleTooLong(context, event),
     hasRepromptedTooOften: ({ context }) => hasRepromptedTooOften(context),
+    isHandoffFromLockout: ({ context }) => context.handoffReason === 'locked_out',
     isLockedForSends: ({ event }) => outputOf<SendCodeOutput>(event).locked,
     isCodeVerifiedWithSecondFactor: ({ event }) => {
       const out = outputOf<VerifyCodeOutput>(event);
@@ -114,6 +115,7 @@ export const recoveryMachine = setup({
         secondFactorVerified: context.secondFactorVerified,
       },
     })),
+    forgetProofs: emit(({ context }) => ({ type: 'forget' as const, conversationId: context.conversationId })),
     sayFaq: emit(({ event }) => ({
       type: 'say' as const,
       key: event.type === 'FAQ' ? `faq_${event.topic}` : 'help',
@@ -148,7 +150,7 @@ export const recoveryMachine = setup({
       on: {
         CANCEL: { target: 'cancelled' },
         AGENT: { target: 'handoff', actions: { type: 'setHandoffReason', params: { reason: 'requested' } } },
-        START_OVER: { target: '.identify', reenter: true, actions: ['startFresh', say('starting_over')] },
+        START_OVER: { target: '.identify', reenter: true, actions: ['startFresh', 'forgetProofs', say('starting_over')] },
         HELP: { target: '.history', reenter: true, actions: say('help') },
         GREET: { target: '.history', reenter: true },
         FAQ: { target: '.history', reenter: true, actions: 'sayFaq' },
@@ -166,13 +168,12 @@ export const recoveryMachine = setup({
       states: {
         history: { type: 'history', history: 'deep', target: 'welcome' },
         welcome: {
-          description: 'Triage: what does the person need?',
+          description:
+            'Triage: what does the person need? Its prompt is said when the person comes back here; a new conversation starts silently because the first message decides.',
           tags: ['expects:intent'],
+          entry: say('welcome_prompt', ['recover', 'agent']),
           on: {
             GREET: { actions: say('welcome', ['recover', 'agent']) },
-            // No question is pending here, so answers end with an offer instead of a repeated prompt.
-            HELP: { actions: [say('help'), say('anything_else', ['recover', 'agent'])] },
-            FAQ: { actions: ['sayFaq', say('anything_else', ['recover', 'agent'])] },
             RECOVER: { target: 'identify' },
             AFFIRM: { target: 'identify' },
             EMAIL: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
@@ -187,6 +188,7 @@ export const recoveryMachine = setup({
             EMAIL: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
             PHONE: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
             RECOVER: { target: 'identify', reenter: true },
+            INVALID_IDENTIFIER: { actions: say('identifier_format_hint', ['agent']) },
           },
         },
         lookingUp: {
@@ -209,6 +211,7 @@ export const recoveryMachine = setup({
           entry: say('ask_channel', channelChoices),
           on: {
             CHOOSE_CHANNEL: { target: 'sendingCode', actions: 'rememberChannel' },
+            INVALID_IDENTIFIER: { actions: say('identifier_format_hint', ['agent']) },
             EMAIL: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
             PHONE: { target: 'lookingUp', actions: 'rememberIdentifierKind' },
           },
@@ -339,9 +342,13 @@ export const recoveryMachine = setup({
       description: 'A person takes over; the bot only keeps the person company until then.',
       entry: ['resetReprompts', 'requestHandoff', say('handoff_started', ['cancel'])],
       on: {
-        CANCEL: { target: 'journey.history', actions: say('handoff_cancelled') },
+        CANCEL: [
+          // A locked subject goes back to the lockout, never into the step that was checking a code.
+          { guard: 'isHandoffFromLockout', target: 'lockedOut', actions: say('handoff_cancelled') },
+          { target: 'journey.history', actions: say('handoff_cancelled') },
+        ],
         HANDOFF_ENDED: { target: 'journey', actions: say('handoff_ended') },
-        START_OVER: { target: 'journey.identify', actions: 'startFresh' },
+        START_OVER: { target: 'journey.identify', actions: ['startFresh', 'forgetProofs'] },
         UNRECOGNIZED: { actions: say('handoff_waiting', ['cancel']) },
       },
     },
@@ -355,7 +362,11 @@ export const recoveryMachine = setup({
       },
     },
     done: { type: 'final', description: 'The password was changed; the chat is told.', entry: say('reset_done') },
-    cancelled: { type: 'final', description: 'The person stopped; nothing is kept.', entry: say('cancelled', ['recover']) },
+    cancelled: {
+      type: 'final',
+      description: 'The person stopped; their code, verification and reset link are dropped.',
+      entry: ['forgetProofs', say('cancelled', ['recover'])],
+    },
     timedOut: { type: 'final', description: 'Idle past the limit; the next message starts over.', entry: say('timed_out') },
   },
 });

@@ -78,6 +78,8 @@ export type RecoveryEvent =
   | { type: 'AFFIRM' }
   | { type: 'DENY' }
   | { type: 'PASSWORD_IN_CHAT' }
+  // Looked like an email or phone number but was not one (a typo, a number without its country code).
+  | { type: 'INVALID_IDENTIFIER' }
   | { type: 'UNRECOGNIZED' }
   | { type: 'CANCEL' }
   | { type: 'START_OVER' }
@@ -189,4 +191,10 @@ export interface HandoffRequestedEvent {
   input: HandoffInput;
 }
 
-export type RecoveryEmitted = SayEvent | HandoffRequestedEvent;
+/** Asks the engine to drop what this conversation proved: its pending code, verification and reset link. */
+export interface ForgetEvent {
+  type: 'forget';
+  conversationId: string;
+}
+
+export type RecoveryEmitted = SayEvent | HandoffRequestedEvent | ForgetEvent;

@@ -15,7 +15,7 @@ export const en = {
   code_sent_sms:
     'If that belongs to a {brand} account with a verified phone number, a {digits}-digit code is on its way by text message. It is valid for {minutes} minutes.',
   ask_code: 'Type the code here when it arrives. Never share it with anyone, not even with {brand} staff.',
-  resending: 'OK, I’m sending a new code. The previous one no longer works.',
+  resending: 'OK, I’ve asked for a new code. Use the most recent code you receive.',
   code_not_received:
     'Codes usually arrive within a minute. Check your spam or junk folder and any other inbox you use. I can send a new code, try another channel, or connect you with a person.',
   code_verified: 'Thanks, that code is right.',
@@ -36,7 +36,9 @@ export const en = {
   reset_done:
     'Done: your password has been changed and every other session has been signed out. Sign in again with the new password. If you didn’t do this, contact us right away.',
   // Interrupts and repairs
-  anything_else: 'Anything else I can help you with?',
+  welcome_prompt: 'I can help you get back into your account, or put you in touch with a person. What do you need?',
+  identifier_format_hint:
+    'That doesn’t look like an email address or a phone number. Check it, and write phone numbers with their country code, like +34 600 111 222.',
   help:
     'I help you reset a forgotten {brand} password: I send a one-time code to your email or phone, check it (and your authenticator if you use one), then give you a private link to set a new password. I never ask for your password here. You can say “start over”, “cancel”, “talk to a person” or “español” at any time.',
   starting_over: 'Let’s start again.',
@@ -58,6 +60,13 @@ export const en = {
   conversation_restarted: 'We updated this assistant since your last message, so I had to start our conversation again. Sorry about that.',
   temporarily_unavailable: 'I’m temporarily unavailable. Please try again in a moment; nothing you did so far is lost.',
   turn_error: 'Sorry, something went wrong on my side. Please try again.',
+  // Microsoft Teams: the pointer from a group chat or channel (SECURITY.md 23) and the app's store listing
+  private_chat_only:
+    'Hi! I can help with your {brand} account only in a private chat with me, so your details stay between us. Select my name and choose Chat to talk one-to-one. Please don’t post emails, phone numbers or codes here.',
+  teams_app_name_full: '{brand} account help',
+  teams_app_description_short: 'Forgot your {brand} password? Get back into your account.',
+  teams_app_description_full:
+    'The {brand} assistant gets you back into your account when you forget your password, in English or Spanish. It sends a one-time code to the email or phone on your account, checks it (and your authenticator app if you use one), then gives you a private link where you set a new password. It never asks for your password in the chat. For your privacy it helps only in a private chat; in a channel or group chat it points you to one.',
   // Answers that return to where the person was
   faq_code_validity: 'A code is valid for {minutes} minutes and works only once. Asking for a new one cancels the old one.',
   faq_code_not_received:

@@ -14,7 +14,7 @@ export const es: Record<MessageKey, string> = {
   code_sent_sms:
     'Si ese dato pertenece a una cuenta de {brand} con un teléfono verificado, va en camino por mensaje de texto un código de {digits} dígitos. Vale por {minutes} minutos.',
   ask_code: 'Escribe aquí el código cuando llegue. No se lo compartas a nadie, ni siquiera al personal de {brand}.',
-  resending: 'De acuerdo, te envío un código nuevo. El anterior ya no funciona.',
+  resending: 'De acuerdo, pedí un código nuevo. Usa el código más reciente que recibas.',
   code_not_received:
     'Los códigos suelen llegar en menos de un minuto. Revisa la carpeta de spam o correo no deseado y cualquier otra bandeja que uses. Puedo enviarte un código nuevo, probar otro canal o comunicarte con una persona.',
   code_verified: 'Gracias, el código es correcto.',
@@ -34,7 +34,9 @@ export const es: Record<MessageKey, string> = {
   link_failed: 'No pude crear tu enlace en este momento. Inténtalo de nuevo en un momento o habla con una persona.',
   reset_done:
     'Listo: cambiamos tu contraseña y cerramos todas las demás sesiones. Inicia sesión de nuevo con la contraseña nueva. Si no fuiste tú, escríbenos de inmediato.',
-  anything_else: '¿Te ayudo con algo más?',
+  welcome_prompt: 'Puedo ayudarte a entrar de nuevo a tu cuenta o comunicarte con una persona. ¿Qué necesitas?',
+  identifier_format_hint:
+    'Eso no parece un correo ni un número de teléfono. Revísalo, y escribe los teléfonos con su código de país, por ejemplo +34 600 111 222.',
   help:
     'Te ayudo a restablecer una contraseña olvidada de {brand}: envío un código de un solo uso a tu correo o teléfono, lo compruebo (y tu app de autenticación si la usas) y te doy un enlace privado para elegir una contraseña nueva. Nunca te pido tu contraseña aquí. Puedes decir “empezar de nuevo”, “cancelar”, “hablar con una persona” o “English” cuando quieras.',
   starting_over: 'Empecemos de nuevo.',

@@ -32,6 +32,10 @@ export interface TurnResult {
   /** Where the turn ended, for tests and metrics. */
   state: string;
   path: ParsedInput['path'] | 'system';
+  /** Where the conversation stood when the turn began, before the clock moved ('none' when new), for metrics. */
+  from: string;
+  /** True when moving the clock ended the previous conversation (idle too long) at the start of this turn. */
+  idledOut: boolean;
 }
 
 export interface EngineDeps {
@@ -127,7 +131,7 @@ export class ConversationEngine {
     return this.exclusive(conversationId, async () => {
       const { record, version } = await this.deps.store.load(conversationId);
       const says: SayEvent[] = [];
-      const started = (actor: RecoveryActor) => this.listen(actor, says);
+      const pending: Promise<unknown>[] = [];
       reference ??= record?.reference ?? null;
 
       // Restore the conversation; a snapshot from another chart version cannot be trusted, so it restarts.
@@ -136,19 +140,28 @@ export class ConversationEngine {
       if (record) {
         try {
           if (record.chartVersion !== RECOVERY_CHART_VERSION) throw new Error('chart changed');
-          actor = started(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>));
+          actor = this.listen(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>), says, pending);
+          actor.start();
         } catch {
           restarted = true;
         }
       }
       const previousLocale: Locale | null = actor ? actor.getSnapshot().context.locale : null;
+      const from = actor ? stateName(actor.getSnapshot().value) : 'none';
+      const wasActive = actor?.getSnapshot().status === 'active';
       if (actor?.getSnapshot().status === 'active') actor.send({ type: 'TICK', at: this.deps.clock.now() });
+      const idledOut = wasActive && actor?.getSnapshot().status !== 'active';
       // A finished (or just timed-out) conversation: this message starts a new one in the same language.
       if (actor && actor.getSnapshot().status !== 'active') actor = null;
 
       const parsed = await this.deps.parser.parse(input, actor ? expectationOf(actor) : 'intent');
       if (!actor) {
-        actor = started(this.start(conversationId, previousLocale ?? parsed.language ?? localeFrom(input.locale)));
+        // The text's language counts only when the text was understood: "asdf" says nothing about it.
+        const understood = parsed.event.type !== 'UNRECOGNIZED' ? parsed.language : null;
+        actor = this.start(conversationId, previousLocale ?? understood ?? localeFrom(input.locale));
+        // Listening after start(): a new conversation's opening prompt stays unsaid; the first message decides.
+        actor.start();
+        this.listen(actor, says, pending);
         if (restarted) says.push({ type: 'say', key: 'conversation_restarted' });
         actor.send({ type: 'TICK', at: this.deps.clock.now() });
       } else if (shouldFollowLanguage(parsed, input.text, actor.getSnapshot().context.locale)) {
@@ -156,14 +169,18 @@ export class ConversationEngine {
       }
       const event = input.greet ? ({ type: 'GREET' } as const) : parsed.event;
       await this.run(actor, actor.getSnapshot().can(event) ? event : { type: 'UNRECOGNIZED' });
-      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed.path);
+      await Promise.all(pending);
+      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed.path, { from, idledOut });
     });
   }
 
-  private listen(actor: RecoveryActor, says: SayEvent[]): RecoveryActor {
+  /** Collects what the chart says and carries out what it asks for (handoff, forgetting proofs). */
+  private listen(actor: RecoveryActor, says: SayEvent[], pending: Promise<unknown>[]): RecoveryActor {
     actor.on('say', (e) => says.push(e));
     actor.on('handoff', (e) => void this.deps.onHandoff(e.input));
-    actor.start();
+    actor.on('forget', (e) => {
+      pending.push(this.deps.verification.forget(e.conversationId), this.deps.reset.revoke(e.conversationId));
+    });
     return actor;
   }
 
@@ -173,11 +190,15 @@ export class ConversationEngine {
       const { record, version } = await this.deps.store.load(conversationId);
       const says: SayEvent[] = [];
       if (!record || record.chartVersion !== RECOVERY_CHART_VERSION) {
-        return { says, locale: 'en' as Locale, state: 'none', path: 'system' as const, reference: record?.reference ?? null };
+        return { says, locale: 'en' as Locale, state: 'none', path: 'system' as const, from: 'none', idledOut: false, reference: record?.reference ?? null };
       }
-      const actor = this.listen(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>), says);
+      const pending: Promise<unknown>[] = [];
+      const actor = this.listen(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>), says, pending);
+      actor.start();
+      const from = stateName(actor.getSnapshot().value);
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().can(event)) await this.run(actor, event);
-      const result = await this.finish(conversationId, actor, version, record.reference, says, 'system');
+      await Promise.all(pending);
+      const result = await this.finish(conversationId, actor, version, record.reference, says, 'system', { from, idledOut: false });
       return { ...result, reference: record.reference };
     });
   }
@@ -189,6 +210,7 @@ export class ConversationEngine {
     reference: Record<string, unknown> | null,
     says: SayEvent[],
     path: TurnResult['path'],
+    origin: Pick<TurnResult, 'from' | 'idledOut'>,
   ): Promise<TurnResult> {
     const snapshot = actor.getSnapshot();
     // Persist before stop(): a stopped actor's snapshot would restore as stopped.
@@ -205,7 +227,7 @@ export class ConversationEngine {
       },
       version,
     );
-    return { says, locale: snapshot.context.locale, state: stateName(snapshot.value), path };
+    return { says, locale: snapshot.context.locale, state: stateName(snapshot.value), path, ...origin };
   }
 }
 

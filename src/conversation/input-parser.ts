@@ -4,6 +4,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { Choice, FaqTopic, Locale, RecoveryEvent } from '../../machines/recovery.types.js';
 import type { Classification, Intent, IntentClassifier } from '../nlu/classifier.js';
+import { looksLikePassword } from '../nlu/password-like.js';
 
 /** What the current state waits for, read from its `expects:*` tag. */
 export type Expectation = 'intent' | 'identifier' | 'channel' | 'code' | 'second_factor' | 'reset' | 'none';
@@ -98,16 +99,8 @@ const plain = (text: string) =>
     .replace(/[^a-z ]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-const PASSWORD_PHRASE = /\b(my|the) (password|pass|pw) (is|was)\b|\b(mi )?(contrase[nñ]a|clave|contra) (es|era)\b/i;
-
-/** A single token that mixes character classes the way passwords do, and is not a code or address. */
-export function looksLikePassword(text: string): boolean {
-  if (PASSWORD_PHRASE.test(text)) return true;
-  if (/\s/.test(text) || text.length < 6 || text.length > 128) return false;
-  if (EMAIL.test(text) || /^https?:\/\//i.test(text) || RECOVERY_CODE.test(text)) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(text)).length;
-  return classes >= 3 || (classes === 2 && /\d/.test(text) && /[A-Za-z]/.test(text) && text.length >= 8);
-}
+// Shared with the redaction in front of the language model (src/nlu/password-like.ts), so both agree.
+export { looksLikePassword };
 
 export class InputParser {
   constructor(
@@ -143,11 +136,14 @@ export class InputParser {
     }
     const phone = expects === 'code' || expects === 'second_factor' ? null : this.phone(text);
     if (phone) return { event: { type: 'PHONE', value: phone }, language: null, path: 'fast' };
-    if (/^\d[\d\s-]*$/.test(text)) {
-      return { event: expects === 'identifier' ? { type: 'UNRECOGNIZED' } : { type: 'DIGITS', value: digits }, language: null, path: 'fast' };
-    }
-    // Checked before the classifier so a password never leaves the process (SECURITY.md 18, 25).
+    // Before the classifier reads the text, so a password never leaves the process (SECURITY.md 18, 25).
     if (looksLikePassword(text)) return { event: { type: 'PASSWORD_IN_CHAT' }, language: null, path: 'fast' };
+    // Someone trying to give an address or a number, and getting it wrong, deserves a hint, not a shrug.
+    const identifying = expects === 'identifier' || expects === 'channel';
+    if (identifying && (/^\S+@\S*$/.test(text) || /^\+?[\d\s().-]{7,20}$/.test(text))) {
+      return { event: { type: 'INVALID_IDENTIFIER' }, language: null, path: 'fast' };
+    }
+    if (/^\d[\d\s-]*$/.test(text)) return { event: { type: 'DIGITS', value: digits }, language: null, path: 'fast' };
 
     const classification = await this.classifier.classify(text);
     const event =

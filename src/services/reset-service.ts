@@ -77,6 +77,12 @@ export class ResetService {
     return { url: `${this.deps.publicBaseUrl}/reset/${token}`, validMinutes: Math.round(linkTtlMs / 60_000) };
   }
 
+  /** Kills the conversation's link, if any (cancel, start over): a link must not outlive its journey. */
+  async revoke(conversationId: string): Promise<void> {
+    const hash = await this.deps.store.take(conversationLinkKey(conversationId));
+    if (hash) await this.deps.store.del(tokenKey(hash));
+  }
+
   /** Reads a link without using it up (to show the form). */
   async peek(token: string): Promise<ResetGrant | null> {
     if (!/^[\w-]{16,64}$/.test(token)) return null;

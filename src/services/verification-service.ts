@@ -128,8 +128,9 @@ export class VerificationService {
       hash: destination && allowed ? secrets.hash('code', `${input.conversationId}|${input.subject}|${code}`) : null,
       expiresAt: this.now + policy.codeTtlMs,
     };
-    // Overwriting the record is what kills the previous code on a resend.
-    await store.set(keys.code(input.conversationId), JSON.stringify(record), policy.codeTtlMs);
+    // Overwriting the record is what kills the previous code on a resend. It outlives the code so a late
+    // right answer hears "expired" (and is not counted as a failure) rather than "wrong".
+    await store.set(keys.code(input.conversationId), JSON.stringify(record), policy.codeTtlMs * 2);
     await store.del(keys.codeTries(input.conversationId));
 
     if (account && destination && allowed) {
@@ -171,7 +172,7 @@ export class VerificationService {
     const record = raw ? (JSON.parse(raw) as CodeRecord) : null;
     if (record && record.subject === input.subject) {
       if (this.now > record.expiresAt) return { outcome: 'expired', secondFactors: none };
-      const tries = await store.incr(keys.codeTries(input.conversationId), policy.codeTtlMs);
+      const tries = await store.incr(keys.codeTries(input.conversationId), policy.codeTtlMs * 2);
       if (tries > policy.codeMaxTries) {
         await store.del(keys.code(input.conversationId));
         return { outcome: 'exhausted', secondFactors: none };
@@ -183,6 +184,14 @@ export class VerificationService {
       if (matches && (await store.take(keys.code(input.conversationId))) !== null) {
         return this.markCodeVerified(input);
       }
+      const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed');
+      if (locked) return { outcome: 'locked', secondFactors: none };
+      // The last allowed try was wrong: say so now, not on the next attempt.
+      if (tries >= policy.codeMaxTries) {
+        await store.del(keys.code(input.conversationId));
+        return { outcome: 'exhausted', secondFactors: none };
+      }
+      return { outcome: 'wrong', secondFactors: none };
     }
     const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed');
     return { outcome: locked ? 'locked' : 'wrong', secondFactors: none };
@@ -226,6 +235,12 @@ export class VerificationService {
     }
     const locked = await this.countFailure(input.subject, input.conversationId, 'second_factor_failed', input.kind);
     return { outcome: locked ? 'locked' : 'wrong' };
+  }
+
+  /** Drops the conversation's pending code and what it proved (cancel, start over). Counters stay. */
+  async forget(conversationId: string): Promise<void> {
+    const { store } = this.deps;
+    await Promise.all([keys.code, keys.codeTries, keys.verification].map((key) => store.del(key(conversationId))));
   }
 
   async verificationOf(conversationId: string): Promise<VerificationRecord | null> {

@@ -83,3 +83,11 @@ describe('input parser', () => {
     expect((await parser.parse({ text: 'blorp zingo' }, 'identifier')).event).toEqual({ type: 'UNRECOGNIZED' });
   });
 });
+
+describe('identifiers that are almost right', () => {
+  it.each(['600 111 222', 'ana@example', 'ana@', '+1 555 01'])('"%s" gets a format hint while asking who you are', async (text) => {
+    const { parser, classifier } = make();
+    expect((await parser.parse({ text }, 'identifier')).event).toEqual({ type: 'INVALID_IDENTIFIER' });
+    expect(classifier.calls).toBe(0);
+  });
+});

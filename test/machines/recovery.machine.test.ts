@@ -120,7 +120,9 @@ function converse(machine: TestMachine, snapshot?: Snapshot<unknown>) {
   actor.on('say', (event) => said.push(event));
   actor.on('handoff', (event) => handoffs.push(event.input));
   actor.start();
-  let heard = 0;
+  // A new conversation opens in welcome, whose prompt the engine leaves unsaid; tests start after it.
+  const opening = said.map((s) => s.key);
+  let heard = said.length;
   return {
     actor,
     said,
@@ -133,6 +135,7 @@ function converse(machine: TestMachine, snapshot?: Snapshot<unknown>) {
     },
     state: () => stateOf(actor.getSnapshot().value),
     context: () => actor.getSnapshot().context,
+    opening,
     /** Keys said since the last call. */
     newKeys(): string[] {
       const keys = said.slice(heard).map((s) => s.key);
@@ -156,8 +159,8 @@ interface Recipe {
   prompt: string;
 }
 const waitingStates = {
-  // No question is pending in welcome: an answer there ends with an offer instead.
-  welcome: { events: [GREET], prompt: 'anything_else' },
+  // Coming back to welcome says what the assistant can do.
+  welcome: { events: [GREET], prompt: 'welcome_prompt' },
   identify: { events: [GREET, RECOVER], prompt: 'ask_identifier' },
   chooseChannel: { events: [GREET, RECOVER, EMAIL], prompt: 'ask_channel' },
   awaitingCode: { events: [GREET, RECOVER, EMAIL, BY_EMAIL], prompt: 'ask_code' },
@@ -195,6 +198,11 @@ function leafStates(node: AnyStateNode): AnyStateNode[] {
 // --- Stories ---------------------------------------------------------------------------------------
 
 describe('happy path', () => {
+  it('opens in welcome with its prompt, which the engine leaves unsaid for a new conversation', () => {
+    const { machine } = withServices();
+    expect(converse(machine).opening).toEqual(['welcome_prompt']);
+  });
+
   it('without two-step verification: identifier, channel, code, link, then the reset page closes the journey', async () => {
     const { machine, calls } = withServices();
     const c = converse(machine);
@@ -579,7 +587,7 @@ describe('handoff and lockedOut', () => {
   it('when the person closes the handoff the assistant is back', async () => {
     const c = await inHandoff();
     await c.send({ type: 'HANDOFF_ENDED' });
-    expect(c.newKeys()).toEqual(['handoff_ended']);
+    expect(c.newKeys()).toEqual(['handoff_ended', 'welcome_prompt']);
     expect(c.state()).toBe('journey.welcome');
   });
 
@@ -689,7 +697,7 @@ describe('persistence', () => {
     const restored = converse(machine, JSON.parse(first.persisted()) as Snapshot<unknown>);
     expect(restored.state()).toBe('handoff');
     await restored.send({ type: 'CANCEL' });
-    expect(restored.newKeys()).toEqual(['handoff_cancelled']);
+    expect(restored.newKeys()).toEqual(['handoff_cancelled', 'welcome_prompt']);
   });
 
   it('no context field ever holds an identifier or a code, and neither does a settled snapshot', async () => {

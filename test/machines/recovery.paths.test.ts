@@ -73,6 +73,7 @@ const userEvents: { [K in RecoveryEventType]: Array<Extract<RecoveryEvent, { typ
   AFFIRM: [{ type: 'AFFIRM' }],
   DENY: [{ type: 'DENY' }],
   PASSWORD_IN_CHAT: [{ type: 'PASSWORD_IN_CHAT' }],
+  INVALID_IDENTIFIER: [{ type: 'INVALID_IDENTIFIER' }],
   UNRECOGNIZED: [{ type: 'UNRECOGNIZED' }],
   CANCEL: [{ type: 'CANCEL' }],
   START_OVER: [{ type: 'START_OVER' }],
@@ -128,12 +129,17 @@ const serviceEvents: AnyEventObject[] = invokes.flatMap(({ invoke }) => {
 const events = [...Object.values(userEvents).flat(), ...serviceEvents] as RecoveryEvent[];
 
 /**
- * What makes two snapshots different for the chart: the state and the only context a guard reads
- * (reprompts; time is kept finite by the TICK payloads above). Everything else would only multiply
- * equivalent states.
+ * What makes two snapshots different for the chart: the state and the context guards read (reprompts,
+ * and the handoff reason; time is kept finite by the TICK payloads above). Everything else would only
+ * multiply equivalent states.
  */
 const serializeState = (snapshot: RecoverySnapshot): string =>
-  JSON.stringify({ status: snapshot.status, value: snapshot.value, reprompts: snapshot.context.reprompts });
+  JSON.stringify({
+    status: snapshot.status,
+    value: snapshot.value,
+    reprompts: snapshot.context.reprompts,
+    fromLockout: snapshot.context.handoffReason === 'locked_out',
+  });
 
 const traversal = {
   input,

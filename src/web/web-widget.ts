@@ -1,0 +1,40 @@
+// The web channel in one call for the composition root: the local Direct Line endpoint and the widget page
+// that uses it. The activity log is built by the caller (it is a store, and may become a shared one).
+import type { Server } from 'restify';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Secrets } from '../services/secrets.js';
+import type { ActivityLog } from './directline/activity-log.js';
+import { registerDirectLine, type DirectLineChannel } from './directline/directline-routes.js';
+import { DirectLineTokens } from './directline/tokens.js';
+import { registerWidgetPage } from './widget-page.js';
+
+export interface WebWidgetDeps {
+  log: ActivityLog;
+  secrets: Secrets;
+  clock: Clock;
+  logger: Logger;
+  brand: string;
+  brandColor: string;
+  /** The development outbox page, linked from the widget when development routes are on. */
+  outboxUrl?: string | undefined;
+}
+
+/** The bot's account id in Direct Line conversations. */
+export const BOT_ACCOUNT_ID = 'clave-bot';
+
+export function registerWebWidget(server: Server, deps: WebWidgetDeps): DirectLineChannel {
+  const channel = registerDirectLine(server, {
+    log: deps.log,
+    tokens: new DirectLineTokens(deps.secrets, deps.clock),
+    secrets: deps.secrets,
+    logger: deps.logger,
+    bot: { id: BOT_ACCOUNT_ID, name: deps.brand },
+  });
+  registerWidgetPage(server, {
+    brand: deps.brand,
+    brandColor: deps.brandColor,
+    ...(deps.outboxUrl ? { outboxUrl: deps.outboxUrl } : {}),
+  });
+  return channel;
+}
