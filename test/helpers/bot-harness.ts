@@ -22,7 +22,11 @@ export interface Harness {
   audit: MemorySink;
   /** Proactive messages the bot sent to the channel, by conversation id. */
   proactive: Map<string, Reply[]>;
-  send(conversationId: string, activity: { text?: string; value?: unknown; locale?: string; type?: string; name?: string }): Promise<Reply[]>;
+  /** Any other activity field (channelId, conversation, entities, membersAdded…) replaces the harness's default. */
+  send(
+    conversationId: string,
+    activity: { text?: string; value?: unknown; locale?: string; type?: string; name?: string; [field: string]: unknown },
+  ): Promise<Reply[]>;
   /** Sends text and returns only the message texts (typing indicators left out). */
   say(conversationId: string, text: string, locale?: string): Promise<string[]>;
   press(conversationId: string, choice: string): Promise<string[]>;
