@@ -1,10 +1,24 @@
 // Scores the offline classifier on a labelled TSV (intent, language, text): accuracy, per-intent
-// precision/recall/F1 and the commonest confusions. `npx tsx scripts/eval-nlu.ts test/nlu/heldout.tsv`
+// precision/recall/F1 and the commonest confusions, and how many messages each LLM_THRESHOLD would send to
+// the language model. With OPENAI_API_KEY or OPENAI_BASE_URL set it also scores the tiered classifier
+// (offline, then the model below the threshold) and prints the share of messages that reached the model.
+// `npx tsx scripts/eval-nlu.ts test/nlu/heldout.tsv`
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { systemClock } from '../src/clock.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { CircuitBreaker } from '../src/nlu/circuit-breaker.js';
 import { intents, type Intent, type IntentClassifier } from '../src/nlu/classifier.js';
-import { loadDefaultOfflineClassifier, parseCorpus, type CorpusRow } from '../src/nlu/offline-classifier.js';
+import { createOpenAIClient, LlmClassifier } from '../src/nlu/llm-classifier.js';
+import { LruCache } from '../src/nlu/lru-cache.js';
+import {
+  loadDefaultOfflineClassifier,
+  parseCorpus,
+  type CorpusRow,
+  type OfflineClassifier,
+} from '../src/nlu/offline-classifier.js';
+import { TieredClassifier } from '../src/nlu/tiered-classifier.js';
 
 export interface IntentScore {
   intent: Intent;
@@ -129,10 +143,71 @@ export function formatReport(report: EvaluationReport, maxConfusions = 10): stri
   return lines.join('\n');
 }
 
+export interface ThresholdRow {
+  threshold: number;
+  /** Share of messages whose offline confidence is below the threshold: those the model would see. */
+  toModel: number;
+  /** Offline intent accuracy on the messages kept offline, and how many of them are wrong. */
+  keptAccuracy: number;
+  keptWrong: number;
+  /** Offline mistakes below the threshold, which the model gets a chance to fix. */
+  sentWrong: number;
+}
+
+/** For each LLM_THRESHOLD candidate: what share goes to the model and which offline mistakes stay. */
+export function sweepThresholds(
+  classifier: OfflineClassifier,
+  rows: readonly CorpusRow[],
+  thresholds: readonly number[] = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9],
+): ThresholdRow[] {
+  const results = rows.map((row) => ({ row, result: classifier.classifySync(row.text) }));
+  return thresholds.map((threshold) => {
+    const kept = results.filter((r) => r.result.confidence >= threshold);
+    const sent = results.filter((r) => r.result.confidence < threshold);
+    const keptWrong = kept.filter((r) => r.result.intent !== r.row.intent).length;
+    return {
+      threshold,
+      toModel: ratio(sent.length, results.length),
+      keptAccuracy: ratio(kept.length - keptWrong, kept.length),
+      keptWrong,
+      sentWrong: sent.filter((r) => r.result.intent !== r.row.intent).length,
+    };
+  });
+}
+
+export function formatSweep(sweep: readonly ThresholdRow[]): string {
+  return [
+    'offline confidence threshold (LLM_THRESHOLD) sweep:',
+    `  ${'threshold'.padEnd(9)} ${'to model'.padStart(8)} ${'kept acc'.padStart(8)} ${'kept wrong'.padStart(10)} ${'sent wrong'.padStart(10)}`,
+    ...sweep.map(
+      (s) =>
+        `  ${s.threshold.toFixed(2).padEnd(9)} ${pct(s.toModel).padStart(8)} ${pct(s.keptAccuracy).padStart(8)} ` +
+        `${String(s.keptWrong).padStart(10)} ${String(s.sentWrong).padStart(10)}`,
+    ),
+  ].join('\n');
+}
+
+/** The same tiered classifier the app builds, from the same configuration (a tool may wire its own parts). */
+function tieredFrom(config: Config, offline: OfflineClassifier): TieredClassifier {
+  const { llm } = config;
+  return new TieredClassifier({
+    offline,
+    threshold: llm.threshold,
+    llm: new LlmClassifier({
+      client: createOpenAIClient({ apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: llm.timeoutMs }),
+      model: config.openai.model,
+      timeoutMs: llm.timeoutMs,
+      breaker: new CircuitBreaker({ failureThreshold: llm.breakerFailures, cooldownMs: llm.breakerCooldownMs, clock: systemClock }),
+      cache: new LruCache(llm.cacheSize, llm.cacheTtlMs, systemClock),
+      fallback: offline,
+    }),
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const file = argv[0];
   if (file === undefined) {
-    process.stderr.write('usage: tsx scripts/eval-nlu.ts FILE.tsv\n');
+    process.stderr.write('usage: tsx scripts/eval-nlu.ts FILE.tsv  (set OPENAI_API_KEY or OPENAI_BASE_URL to score the tiered classifier too)\n');
     return 2;
   }
   const rows = parseCorpus(await readFile(resolve(file), 'utf8'));
@@ -149,7 +224,27 @@ async function main(argv: readonly string[]): Promise<number> {
   const perMessageMs = (performance.now() - start) / (passes * rows.length);
 
   process.stdout.write(`${formatReport(report)}\n\n`);
-  process.stdout.write(`training: ${trainMs.toFixed(0)} ms; classification: ${perMessageMs.toFixed(4)} ms/message\n`);
+  process.stdout.write(`training: ${trainMs.toFixed(0)} ms; classification: ${perMessageMs.toFixed(4)} ms/message\n\n`);
+  process.stdout.write(`${formatSweep(sweepThresholds(classifier, rows))}\n`);
+
+  const config = loadConfig(process.env);
+  if (!config.openai.apiKey && !config.openai.baseUrl) {
+    process.stdout.write('\nOPENAI_API_KEY / OPENAI_BASE_URL not set: the tiered classifier was not evaluated.\n');
+    return 0;
+  }
+  const tiered = tieredFrom(config, classifier);
+  const start2 = performance.now();
+  const tieredReport = await evaluate(tiered, rows);
+  const elapsed = performance.now() - start2;
+  const counts = tiered.pathCounts;
+  const reached = counts.llm + counts.llmFallback;
+  process.stdout.write(`\ntiered classifier (model ${config.openai.model}, LLM_THRESHOLD ${config.llm.threshold}):\n`);
+  process.stdout.write(`${formatReport(tieredReport)}\n\n`);
+  process.stdout.write(
+    `reached the LLM (offline confidence below the threshold): ${reached} of ${rows.length} ` +
+      `(${pct(ratio(reached, rows.length))}); answered by it: ${counts.llm}; fell back to offline: ${counts.llmFallback}; ` +
+      `${(elapsed / rows.length).toFixed(1)} ms/message\n`,
+  );
   return 0;
 }
 
