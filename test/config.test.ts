@@ -13,6 +13,18 @@ describe('configuration', () => {
     expect(config.policy.resetLinkTtlMs).toBe(15 * 60_000);
   });
 
+  it('nudges after 120 quiet seconds by default, never with 0, and refuses a poll interval out of range', () => {
+    expect(loadConfig({}).nudge).toEqual({ afterMs: 120_000, pollMs: 1000 });
+    expect(loadConfig({ NUDGE_AFTER_SECONDS: '0', NUDGE_POLL_MS: '50' }).nudge).toEqual({ afterMs: 0, pollMs: 50 });
+    for (const [name, value] of [
+      ['NUDGE_AFTER_SECONDS', '-1'],
+      ['NUDGE_AFTER_SECONDS', 'soon'],
+      ['NUDGE_POLL_MS', '10'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`${name}: `));
+    }
+  });
+
   it('treats empty strings from a .env file as unset', () => {
     expect(loadConfig({ REDIS_URL: '', PORT: '' }).port).toBe(3978);
   });
@@ -42,8 +54,21 @@ describe('configuration', () => {
   });
 
   it('never serves development routes in production, even when asked', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).devRoutes).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', DEV_ROUTES: 'true' }).devRoutes).toBe(false);
+    // Production refuses to start without these (test/config.production.test.ts).
+    const production = {
+      NODE_ENV: 'production',
+      MICROSOFT_APP_ID: 'app-id',
+      MICROSOFT_APP_PASSWORD: 'app-password',
+      MICROSOFT_APP_TENANT_ID: 'tenant-id',
+      PUBLIC_BASE_URL: 'https://help.example.com',
+      SECRET_KEY: 'production-secret-key-0123456789-abcdef',
+      SMTP_URL: 'smtps://u:p@smtp.example.com:465',
+      SMS_WEBHOOK_URL: 'https://sms.example.com/hook',
+      SMS_WEBHOOK_SECRET: 'webhook-secret-that-is-long-enough-0123456789',
+      REDIS_URL: 'rediss://:key@cache.example.com:6380',
+    };
+    expect(loadConfig(production).devRoutes).toBe(false);
+    expect(loadConfig({ ...production, DEV_ROUTES: 'true' }).devRoutes).toBe(false);
     expect(loadConfig({ DEV_ROUTES: 'false' }).devRoutes).toBe(false);
   });
 

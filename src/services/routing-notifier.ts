@@ -41,7 +41,8 @@ export function createNotifier(config: Config, outbox: DevOutbox | null, logger?
   }
   if (sms.provider !== 'outbox') warnAboutLongSms(config, logger);
   const providers = { email: email.provider, sms: sms.provider };
-  logger?.info(providers, 'notification providers');
+  // Not logged as "email": that key is redacted everywhere, and a provider name is not an address.
+  logger?.info({ emailProvider: providers.email, smsProvider: providers.sms }, 'notification providers');
   return new RoutingNotifier({ email: email.notifier, sms: sms.notifier }, providers);
 }
 

@@ -78,11 +78,13 @@ describe('createNotifier', () => {
   });
 
   it('refuses to start in production without real providers, naming the variables', () => {
-    const problems = problemsOf(() => createNotifier(loadConfig({ NODE_ENV: 'production' }), null));
+    // No outbox is what production means here (src/app.ts); loadConfig itself already refuses a production
+    // environment without providers (test/config.production.test.ts), so the configuration is a development one.
+    const problems = problemsOf(() => createNotifier(loadConfig({}), null));
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^SMTP_URL: required in production/);
     expect(problems[1]).toMatch(/^TWILIO_ACCOUNT_SID: .*SMS_WEBHOOK_URL/);
-    const ready = createNotifier(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtps://u:p@smtp.example.com:465', ...twilioEnv }), null);
+    const ready = createNotifier(loadConfig({ SMTP_URL: 'smtps://u:p@smtp.example.com:465', ...twilioEnv }), null);
     expect(ready.providers).toEqual({ email: 'smtp', sms: 'twilio' });
   });
 
