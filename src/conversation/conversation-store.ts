@@ -31,16 +31,21 @@ export class ConversationStore {
     private readonly ttlMs: number,
   ) {}
 
-  /** A record that does not parse (corrupt, or from an unknown schema) reads as absent, never as a crash. */
-  async load(conversationId: string): Promise<{ record: ConversationRecord | null; version: number }> {
+  /**
+   * A record that does not parse (corrupt, or from an unknown schema) reads as absent, never as a crash;
+   * `unreadable` says so, so the person can be told why the conversation starts again.
+   */
+  async load(conversationId: string): Promise<{ record: ConversationRecord | null; version: number; unreadable?: true }> {
     const { value, version } = await this.store.getVersioned(key(conversationId));
     if (value === null) return { record: null, version };
+    let parsed;
     try {
-      const parsed = recordSchema.safeParse(JSON.parse(value));
-      return { record: parsed.success && parsed.data.schemaVersion === RECORD_SCHEMA_VERSION ? parsed.data : null, version };
+      parsed = recordSchema.safeParse(JSON.parse(value));
     } catch {
-      return { record: null, version };
+      return { record: null, version, unreadable: true };
     }
+    if (!parsed.success || parsed.data.schemaVersion !== RECORD_SCHEMA_VERSION) return { record: null, version, unreadable: true };
+    return { record: parsed.data, version };
   }
 
   async save(conversationId: string, record: ConversationRecord, expectedVersion: number): Promise<void> {

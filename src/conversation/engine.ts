@@ -12,10 +12,12 @@ import type {
 } from '../../machines/recovery.types.js';
 import type { Clock } from '../clock.js';
 import type { ResetService } from '../services/reset-service.js';
+import { StoreUnavailableError } from '../stores/kv-store.js';
 import type { VerificationService } from '../services/verification-service.js';
 import { RECORD_SCHEMA_VERSION, type ConversationStore } from './conversation-store.js';
 import type { ConversationLocks } from './conversation-lock.js';
 import type { Expectation, InputParser, ParsedInput } from './input-parser.js';
+import type { NudgeScheduler } from './nudge-scheduler.js';
 
 export interface TurnInput {
   text?: string | undefined;
@@ -47,7 +49,15 @@ export interface EngineDeps {
   idleLimitMs: number;
   repromptLimit: number;
   onHandoff: (input: HandoffInput) => Promise<void>;
+  /**
+   * Asked before the person's input is parsed, with the chart's state: while an agent has the chat the
+   * handoff desk takes the message (src/handoff/) and answers what the bot says, so the chart does not run;
+   * null lets the chart have it.
+   */
+  relay?: (conversationId: string, input: TurnInput, state: string) => Promise<SayEvent[] | null>;
   locks: ConversationLocks;
+  /** "Didn't get the code?" after `afterMs` of quiet while a code is pending; absent = never. */
+  nudges?: { scheduler: NudgeScheduler; afterMs: number };
   /** How long invoked services may take before the turn fails (the person gets the turn-error apology). */
   settleTimeoutMs?: number;
 }
@@ -61,6 +71,9 @@ export function stateName(value: unknown): string {
   const [k, v] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', ''];
   return v ? `${k}.${stateName(v)}` : k;
 }
+
+/** The one state where a quiet spell earns a nudge. */
+export const NUDGE_STATE = 'journey.awaitingCode';
 
 /** Words it takes before a message's language is worth following ("ok", "sí" or a code never switch it). */
 const WORDS_TO_JUDGE_LANGUAGE = 4;
@@ -129,23 +142,14 @@ export class ConversationEngine {
   /** One turn from the person. `reference` is kept so the bot can write back later (reset confirmation). */
   handleTurn(conversationId: string, input: TurnInput, reference: Record<string, unknown> | null): Promise<TurnResult> {
     return this.exclusive(conversationId, async () => {
-      const { record, version } = await this.deps.store.load(conversationId);
+      const { record, version, unreadable } = await this.deps.store.load(conversationId);
       const says: SayEvent[] = [];
       const pending: Promise<unknown>[] = [];
       reference ??= record?.reference ?? null;
 
-      // Restore the conversation; a snapshot from another chart version cannot be trusted, so it restarts.
-      let actor: RecoveryActor | null = null;
-      let restarted = false;
-      if (record) {
-        try {
-          if (record.chartVersion !== RECOVERY_CHART_VERSION) throw new Error('chart changed');
-          actor = this.listen(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>), says, pending);
-          actor.start();
-        } catch {
-          restarted = true;
-        }
-      }
+      // Restore the conversation; a record that cannot be trusted (another chart version, corrupt) restarts it.
+      let actor = record ? this.restore(conversationId, record.snapshot, record.chartVersion, says, pending) : null;
+      const restarted = unreadable === true || (record !== null && actor === null);
       const previousLocale: Locale | null = actor ? actor.getSnapshot().context.locale : null;
       const from = actor ? stateName(actor.getSnapshot().value) : 'none';
       const wasActive = actor?.getSnapshot().status === 'active';
@@ -153,6 +157,13 @@ export class ConversationEngine {
       const idledOut = wasActive && actor?.getSnapshot().status !== 'active';
       // A finished (or just timed-out) conversation: this message starts a new one in the same language.
       if (actor && actor.getSnapshot().status !== 'active') actor = null;
+
+      // A person (an agent) has the chat: the message is theirs, and neither the parser nor the chart reads it.
+      const relayed = actor && this.deps.relay ? await this.deps.relay(conversationId, input, stateName(actor.getSnapshot().value)) : null;
+      if (actor && relayed) {
+        says.push(...relayed);
+        return this.finish(conversationId, actor, version, reference, says, 'system', { from, idledOut }, { type: 'TICK', at: this.deps.clock.now() });
+      }
 
       const parsed = await this.deps.parser.parse(input, actor ? expectationOf(actor) : 'intent');
       if (!actor) {
@@ -170,8 +181,37 @@ export class ConversationEngine {
       const event = input.greet ? ({ type: 'GREET' } as const) : parsed.event;
       await this.run(actor, actor.getSnapshot().can(event) ? event : { type: 'UNRECOGNIZED' });
       await Promise.all(pending);
-      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed.path, { from, idledOut });
+      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed.path, { from, idledOut }, event);
     });
+  }
+
+  /**
+   * A stored snapshot as a started actor, or null when it cannot be trusted: written by another chart version,
+   * or not a snapshot of this chart at all. Never throws, and never lets xstate throw later.
+   */
+  private restore(
+    conversationId: string,
+    snapshot: unknown,
+    chartVersion: number,
+    says: SayEvent[],
+    pending: Promise<unknown>[],
+  ): RecoveryActor | null {
+    if (chartVersion !== RECOVERY_CHART_VERSION) return null;
+    let actor: RecoveryActor | null = null;
+    try {
+      actor = this.listen(this.start(conversationId, 'en', snapshot as Snapshot<unknown>), says, pending);
+      // xstate reports a snapshot it cannot restore as an actor error, rethrown from a timer (ending the
+      // process) unless an observer takes it; this one does, for the restore only.
+      const restoring = actor.subscribe({ error: () => undefined });
+      actor.start();
+      restoring.unsubscribe();
+      const restored = actor.getSnapshot();
+      if (restored.status !== 'error' && typeof restored.context?.locale === 'string') return actor;
+    } catch {
+      // falls through: unreadable
+    }
+    actor?.stop();
+    return null;
   }
 
   /** Collects what the chart says and carries out what it asks for (handoff, forgetting proofs). */
@@ -189,16 +229,16 @@ export class ConversationEngine {
     return this.exclusive(conversationId, async () => {
       const { record, version } = await this.deps.store.load(conversationId);
       const says: SayEvent[] = [];
-      if (!record || record.chartVersion !== RECOVERY_CHART_VERSION) {
+      const pending: Promise<unknown>[] = [];
+      const actor = record ? this.restore(conversationId, record.snapshot, record.chartVersion, says, pending) : null;
+      if (!record || !actor) {
         return { says, locale: 'en' as Locale, state: 'none', path: 'system' as const, from: 'none', idledOut: false, reference: record?.reference ?? null };
       }
-      const pending: Promise<unknown>[] = [];
-      const actor = this.listen(this.start(conversationId, 'en', record.snapshot as Snapshot<unknown>), says, pending);
-      actor.start();
       const from = stateName(actor.getSnapshot().value);
+      // An event the current state does not take (a NUDGE after the code was typed) is dropped, never UNRECOGNIZED.
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().can(event)) await this.run(actor, event);
       await Promise.all(pending);
-      const result = await this.finish(conversationId, actor, version, record.reference, says, 'system', { from, idledOut: false });
+      const result = await this.finish(conversationId, actor, version, record.reference, says, 'system', { from, idledOut: false }, event);
       return { ...result, reference: record.reference };
     });
   }
@@ -211,6 +251,7 @@ export class ConversationEngine {
     says: SayEvent[],
     path: TurnResult['path'],
     origin: Pick<TurnResult, 'from' | 'idledOut'>,
+    cause: RecoveryEvent,
   ): Promise<TurnResult> {
     const snapshot = actor.getSnapshot();
     // Persist before stop(): a stopped actor's snapshot would restore as stopped.
@@ -227,7 +268,26 @@ export class ConversationEngine {
       },
       version,
     );
-    return { says, locale: snapshot.context.locale, state: stateName(snapshot.value), path, ...origin };
+    const state = stateName(snapshot.value);
+    await this.planNudge(conversationId, state, cause);
+    return { says, locale: snapshot.context.locale, state, path, ...origin };
+  }
+
+  /**
+   * The one place nudges are decided, under the conversation's lock and after its record is saved: a turn
+   * that leaves a code pending (re)starts the quiet spell; any other turn drops a nudge still scheduled.
+   */
+  private async planNudge(conversationId: string, state: string, cause: RecoveryEvent): Promise<void> {
+    const nudges = this.deps.nudges;
+    // The nudge's own turn stays in the state; scheduling again would nudge every quiet spell, forever.
+    if (!nudges || cause.type === 'NUDGE') return;
+    try {
+      if (state === NUDGE_STATE) await nudges.scheduler.schedule(conversationId, this.deps.clock.now() + nudges.afterMs);
+      else await nudges.scheduler.cancel(conversationId);
+    } catch (error) {
+      // A nudge is a courtesy: failing to plan one must not fail a turn that is already saved.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+    }
   }
 }
 

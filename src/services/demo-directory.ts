@@ -4,9 +4,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { KeyValueStore } from '../stores/kv-store.js';
-import type { Account, AccountDirectory } from './account-directory.js';
+import type { Account, AccountDirectory, DirectoryActivity } from './account-directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { checkTotp } from './totp.js';
+
+/** A demo sign-in session lasts a day; its key has its own token as the hash tag (Redis Cluster). */
+const SESSION_TTL_MS = 24 * 3600_000;
+const sessionKey = (session: string) => `dir:session:{${session}}`;
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +14155550101');
 
@@ -22,6 +26,23 @@ export const demoAccountSchema = z
     passwordHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)'),
     totpSecret: z.string().regex(/^[A-Z2-7]{16,}$/, 'must be base32').optional(),
     recoveryCodeHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be SHA-256 hex')).default([]),
+    /** Made-up recent sign-ins and devices for the agent console, in minutes before now so they stay recent. */
+    activity: z
+      .object({
+        signIns: z
+          .array(
+            z.object({
+              minutesAgo: z.number().int().min(0),
+              success: z.boolean(),
+              device: z.string().max(200).optional(),
+              location: z.string().max(200).optional(),
+            }),
+          )
+          .max(20)
+          .default([]),
+        devices: z.array(z.object({ name: z.string().max(200), lastSeenMinutesAgo: z.number().int().min(0).optional() })).max(20).default([]),
+      })
+      .optional(),
   })
   .refine((a) => a.email || a.phone, { message: 'an account needs an email or a phone' });
 
@@ -57,6 +78,8 @@ export class DemoDirectory implements AccountDirectory {
   constructor(
     accounts: DemoAccount[],
     private readonly store: KeyValueStore,
+    /** The demo's activity is written relative to this clock. */
+    private readonly now: () => number = Date.now,
   ) {
     for (const account of accounts) this.byId.set(account.id, account);
   }
@@ -123,7 +146,7 @@ export class DemoDirectory implements AccountDirectory {
   async revokeSessions(accountId: string): Promise<number> {
     const key = `dir:sessions:{${accountId}}`;
     const sessions = JSON.parse((await this.store.take(key)) ?? '[]') as string[];
-    await Promise.all(sessions.map((s) => this.store.del(`dir:session:${s}`)));
+    await Promise.all(sessions.map((s) => this.store.del(sessionKey(s))));
     return sessions.length;
   }
 
@@ -134,14 +157,26 @@ export class DemoDirectory implements AccountDirectory {
     const stored = (await this.store.get(`dir:password:{${account.id}}`)) ?? this.byId.get(account.id)!.passwordHash;
     if (!(await verifyPassword(password, stored))) return null;
     const session = randomBytes(16).toString('base64url');
-    await this.store.set(`dir:session:${session}`, account.id, 24 * 3600_000);
+    await this.store.set(sessionKey(session), account.id, SESSION_TTL_MS);
     const key = `dir:sessions:{${account.id}}`;
     const sessions = JSON.parse((await this.store.get(key)) ?? '[]') as string[];
-    await this.store.set(key, JSON.stringify([...sessions, session]));
+    // The list lives as long as its newest session: nothing in it outlives that.
+    await this.store.set(key, JSON.stringify([...sessions, session]), SESSION_TTL_MS);
     return { accountId: account.id, session };
   }
 
   async isSessionValid(session: string): Promise<boolean> {
-    return (await this.store.get(`dir:session:${session}`)) !== null;
+    return (await this.store.get(sessionKey(session))) !== null;
+  }
+
+  /** The account's made-up activity from the demo file, dated relative to now; null when the file has none. */
+  async recentActivity(accountId: string): Promise<DirectoryActivity | null> {
+    const activity = this.byId.get(accountId)?.activity;
+    if (!activity) return null;
+    const ago = (minutes: number) => new Date(this.now() - minutes * 60_000).toISOString();
+    return {
+      signIns: activity.signIns.map((s) => ({ at: ago(s.minutesAgo), success: s.success, device: s.device, location: s.location })),
+      devices: activity.devices.map((d) => ({ name: d.name, lastSeenAt: d.lastSeenMinutesAgo === undefined ? undefined : ago(d.lastSeenMinutesAgo) })),
+    };
   }
 }

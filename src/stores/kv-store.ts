@@ -25,6 +25,14 @@ export interface KeyValueStore {
   compareAndSet(key: string, expectedVersion: number, value: string, ttlMs?: number): Promise<boolean>;
   /** Returns the value with its version (0 when absent). */
   getVersioned(key: string): Promise<{ value: string | null; version: number }>;
+  /** Adds a member to a sorted set, or moves it to the new score. Sorted sets have no TTL: members leave by zrem or claimDue. */
+  zadd(key: string, member: string, score: number): Promise<void>;
+  zrem(key: string, member: string): Promise<void>;
+  /**
+   * Removes and returns, lowest score first, up to `limit` members scored at most `maxScore`, in one atomic
+   * step: of several callers racing for the same members, each member goes to exactly one of them.
+   */
+  claimDue(key: string, maxScore: number, limit: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -36,6 +44,7 @@ interface Entry {
 
 export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly sortedSets = new Map<string, Map<string, number>>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -69,6 +78,7 @@ export class MemoryStore implements KeyValueStore {
 
   async del(key: string): Promise<void> {
     this.entries.delete(key);
+    this.sortedSets.delete(key);
   }
 
   async take(key: string): Promise<string | null> {
@@ -101,13 +111,46 @@ export class MemoryStore implements KeyValueStore {
     return { value: entry?.value ?? null, version: entry?.version ?? 0 };
   }
 
+  async zadd(key: string, member: string, score: number): Promise<void> {
+    if (!Number.isFinite(score)) throw new RangeError(`score must be a finite number, got ${score}`);
+    const set = this.sortedSets.get(key) ?? new Map<string, number>();
+    set.set(member, score);
+    this.sortedSets.set(key, set);
+  }
+
+  async zrem(key: string, member: string): Promise<void> {
+    const set = this.sortedSets.get(key);
+    set?.delete(member);
+    if (set?.size === 0) this.sortedSets.delete(key);
+  }
+
+  async claimDue(key: string, maxScore: number, limit: number): Promise<string[]> {
+    const set = this.sortedSets.get(key);
+    if (!set) return [];
+    // Redis orders equal scores by member, lexicographically; so does this.
+    const due = [...set]
+      .filter(([, score]) => score <= maxScore)
+      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, Math.max(0, limit))
+      .map(([member]) => member);
+    for (const member of due) set.delete(member);
+    if (set.size === 0) this.sortedSets.delete(key);
+    return due;
+  }
+
   /** For tests and the development outbox: how many live keys there are. */
   size(): number {
+    return this.keys().length;
+  }
+
+  /** For tests: the live keys (values and sorted sets), as an operator would list them. */
+  keys(): string[] {
     for (const key of [...this.entries.keys()]) this.live(key);
-    return this.entries.size;
+    return [...this.entries.keys(), ...this.sortedSets.keys()];
   }
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.sortedSets.clear();
   }
 }

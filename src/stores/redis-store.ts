@@ -7,8 +7,10 @@
 //   an evicting policy would silently drop them, which lets a spent code work again. Under noeviction a full
 //   Redis refuses writes instead (an OOM reply, reported here as StoreUnavailableError). The composition root
 //   can check the setting at start-up with `checkEvictionPolicy()`.
-// - Versioned keys (`getVersioned`/`compareAndSet`) are hashes `{ v, ver }`; plain keys are strings. A key is
-//   used through one family or the other, never both (only `del` works on either).
+// - Versioned keys (`getVersioned`/`compareAndSet`) are hashes `{ v, ver }`; sorted sets (`zadd`/`claimDue`)
+//   are sorted sets; plain keys are strings. A key is used through one family only (`del` works on any).
+// - Every command and script touches one key, so keys work unchanged on Redis Cluster; docs/redis-keys.md
+//   lists them all.
 import { createClient, defineScript, ErrorReply, type CommandParser } from 'redis';
 import { StoreUnavailableError, type KeyValueStore } from './kv-store.js';
 
@@ -60,6 +62,21 @@ const compareAndSetVersioned = defineScript({
   transformReply: (reply: unknown) => Number(reply),
 });
 
+// Claim due members: read the lowest-scored members up to the limit and remove them in the same script, so
+// two instances polling at once can never both get one. Redis runs a script alone, start to end.
+const claimDueMembers = defineScript({
+  NUMBER_OF_KEYS: 1,
+  SCRIPT: `
+    local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+    if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+    return due`,
+  parseCommand(parser: CommandParser, key: string, maxScore: number, limit: number) {
+    parser.pushKey(key);
+    parser.push(String(maxScore), String(limit));
+  },
+  transformReply: (reply: unknown) => (reply as unknown[]).map(String),
+});
+
 function buildClient(url: string, options: RedisStoreOptions) {
   const minDelayMs = options.reconnect?.minDelayMs ?? 50;
   const maxDelayMs = options.reconnect?.maxDelayMs ?? 2_000;
@@ -75,7 +92,7 @@ function buildClient(url: string, options: RedisStoreOptions) {
       },
     },
     // Sent as EVALSHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT, e.g. after a restart.
-    scripts: { incrWithTtl, compareAndSetVersioned },
+    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers },
   });
 }
 
@@ -209,6 +226,20 @@ export class RedisStore implements KeyValueStore {
   async getVersioned(key: string): Promise<{ value: string | null; version: number }> {
     const [value, version] = await this.run('HMGET', () => this.client.hmGet(this.k(key), ['v', 'ver']));
     return { value: value ?? null, version: version ? Number(version) : 0 };
+  }
+
+  async zadd(key: string, member: string, score: number): Promise<void> {
+    if (!Number.isFinite(score)) throw new RangeError(`score must be a finite number, got ${score}`);
+    await this.run('ZADD', () => this.client.zAdd(this.k(key), { score, value: member }));
+  }
+
+  async zrem(key: string, member: string): Promise<void> {
+    await this.run('ZREM', () => this.client.zRem(this.k(key), member));
+  }
+
+  async claimDue(key: string, maxScore: number, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.run('claim-due', () => this.client.claimDueMembers(this.k(key), maxScore, Math.floor(limit)));
   }
 
   /** The server's eviction policy; 'unknown' where CONFIG is not allowed (many managed services). */

@@ -69,6 +69,96 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       expect((await store.getVersioned(k)).value).toBe('b');
     });
 
+    it('set without a TTL clears the TTL an earlier set gave the key', async () => {
+      const { store, elapse } = await make();
+      const k = key();
+      await store.set(k, 'short-lived', 50);
+      await store.set(k, 'kept');
+      await elapse(120);
+      expect(await store.get(k)).toBe('kept');
+    });
+
+    it('take on a missing key returns null', async () => {
+      const { store } = await make();
+      expect(await store.take(key())).toBeNull();
+    });
+
+    it('setIfAbsent succeeds again once the earlier value has expired', async () => {
+      const { store, elapse } = await make();
+      const k = key();
+      expect(await store.setIfAbsent(k, 'first', 50)).toBe(true);
+      expect(await store.setIfAbsent(k, 'second', 50)).toBe(false);
+      await elapse(120);
+      expect(await store.setIfAbsent(k, 'third', 10_000)).toBe(true);
+      expect(await store.get(k)).toBe('third');
+    });
+
+    it('incr without a TTL never expires', async () => {
+      const { store, elapse } = await make();
+      const k = key();
+      await store.incr(k);
+      await elapse(150);
+      expect(await store.incr(k)).toBe(2);
+    });
+
+    it('an expired versioned key reads as version 0 and accepts a write expecting 0', async () => {
+      const { store, elapse } = await make();
+      const k = key();
+      expect(await store.compareAndSet(k, 0, 'a', 50)).toBe(true);
+      expect(await store.compareAndSet(k, 1, 'b', 50)).toBe(true);
+      expect((await store.getVersioned(k)).version).toBe(2);
+      await elapse(120);
+      expect(await store.getVersioned(k)).toEqual({ value: null, version: 0 });
+      expect(await store.compareAndSet(k, 2, 'stale')).toBe(false);
+      expect(await store.compareAndSet(k, 0, 'fresh')).toBe(true);
+    });
+
+    it('claimDue hands out due members lowest score first, up to the limit, and removes them', async () => {
+      const { store } = await make();
+      const k = key();
+      await store.zadd(k, 'late', 300);
+      await store.zadd(k, 'b', 100);
+      await store.zadd(k, 'a', 100);
+      await store.zadd(k, 'first', 50);
+      expect(await store.claimDue(k, 99, 10)).toEqual(['first']);
+      expect(await store.claimDue(k, 200, 1)).toEqual(['a']);
+      expect(await store.claimDue(k, 200, 10)).toEqual(['b']);
+      expect(await store.claimDue(k, 200, 10)).toEqual([]);
+      expect(await store.claimDue(k, 300, 10)).toEqual(['late']);
+      expect(await store.claimDue(key(), 1e15, 10), 'a missing set has nothing due').toEqual([]);
+    });
+
+    it('zadd moves a member to its new score, zrem takes it out', async () => {
+      const { store } = await make();
+      const k = key();
+      await store.zadd(k, 'moved', 100);
+      await store.zadd(k, 'moved', 500);
+      await store.zadd(k, 'removed', 100);
+      await store.zrem(k, 'removed');
+      await store.zrem(k, 'never-added');
+      expect(await store.claimDue(k, 400, 10)).toEqual([]);
+      expect(await store.claimDue(k, 500, 10)).toEqual(['moved']);
+    });
+
+    it('claimDue gives each member to exactly one of many concurrent claimers', async () => {
+      const { store } = await make();
+      const k = key();
+      const members = Array.from({ length: 40 }, (_, i) => `m${i}`);
+      await Promise.all(members.map((m, i) => store.zadd(k, m, i)));
+      const claims = await Promise.all(Array.from({ length: 12 }, () => store.claimDue(k, 1_000, 5)));
+      const claimed = claims.flat();
+      expect(claimed).toHaveLength(members.length);
+      expect(new Set(claimed)).toEqual(new Set(members));
+    });
+
+    it('del removes a sorted set too', async () => {
+      const { store } = await make();
+      const k = key();
+      await store.zadd(k, 'm', 1);
+      await store.del(k);
+      expect(await store.claimDue(k, 10, 10)).toEqual([]);
+    });
+
     it('compareAndSet lets one of two racing writers win', async () => {
       const { store } = await make();
       const k = key();

@@ -70,6 +70,17 @@ describe('RedisStore on a real redis-server', () => {
     expect(await store.get('code:{conv-1}')).toBe('hash');
   });
 
+  it('keeps sorted sets as Redis sorted sets under the prefix, without a TTL', async () => {
+    const store = await storeOn(server);
+    await store.zadd('due:{z}', 'conv-1', 1_700_000_000_123);
+    const [type, score, ttl] = await inspect(server, (raw) =>
+      Promise.all([raw.type('clave:due:{z}'), raw.zScore('clave:due:{z}', 'conv-1'), raw.pTTL('clave:due:{z}')]),
+    );
+    expect({ type, score, ttl }).toEqual({ type: 'zset', score: 1_700_000_000_123, ttl: -1 });
+    expect(await store.claimDue('due:{z}', 1_700_000_000_123, 5)).toEqual(['conv-1']);
+    expect(await inspect(server, (raw) => raw.exists('clave:due:{z}')), 'an empty sorted set is gone').toBe(0);
+  });
+
   it('uses a custom prefix and refuses one with braces, which would become the hash tag', async () => {
     const store = await storeOn(server, { keyPrefix: 'tenant-a:' });
     await store.set('lock:{subject-1}', '1');
