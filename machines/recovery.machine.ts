@@ -63,6 +63,7 @@ export const recoveryMachine = setup({
     isIdleTooLong: ({ context, event }) => isIdleTooLong(context, event),
     hasRepromptedTooOften: ({ context }) => hasRepromptedTooOften(context),
     isHandoffFromLockout: ({ context }) => context.handoffReason === 'locked_out',
+    hasSubject: ({ context }) => context.subject !== null,
     isLockedForSends: ({ event }) => outputOf<SendCodeOutput>(event).locked,
     isCodeVerifiedWithSecondFactor: ({ event }) => {
       const out = outputOf<VerifyCodeOutput>(event);
@@ -74,6 +75,9 @@ export const recoveryMachine = setup({
     isCodeExhausted: ({ event }) => outputOf<VerifyCodeOutput>(event).outcome === 'exhausted',
     isSecondFactorVerified: ({ event }) => outputOf<VerifySecondFactorOutput>(event).outcome === 'verified',
     isSecondFactorLocked: ({ event }) => outputOf<VerifySecondFactorOutput>(event).outcome === 'locked',
+    // Growing delays after failures (SECURITY.md 9): a try that came too soon was not checked.
+    isCodeDelayed: ({ event }) => outputOf<VerifyCodeOutput>(event).outcome === 'wait',
+    isSecondFactorDelayed: ({ event }) => outputOf<VerifySecondFactorOutput>(event).outcome === 'wait',
   },
   actions: {
     say: emit((_, params: SayParams) => ({ type: 'say' as const, ...params })),
@@ -93,7 +97,7 @@ export const recoveryMachine = setup({
       identifierKind: event.type === 'PHONE' ? ('phone' as const) : ('email' as const),
     })),
     rememberChannel: assign(({ event, context }) => ({
-      channel: event.type === 'CHOOSE_CHANNEL' ? event.channel : context.channel,
+      channel: event.type === 'CHOOSE_CHANNEL' || event.type === 'CODE_SENT_BY_AGENT' ? event.channel : context.channel,
     })),
     markCodeVerified: assign(({ event }) => ({
       codeVerified: true,
@@ -112,6 +116,7 @@ export const recoveryMachine = setup({
         reason: context.handoffReason ?? 'requested',
         locale: context.locale,
         codeVerified: context.codeVerified,
+        channel: context.channel,
         secondFactorVerified: context.secondFactorVerified,
       },
     })),
@@ -119,6 +124,11 @@ export const recoveryMachine = setup({
     sayFaq: emit(({ event }) => ({
       type: 'say' as const,
       key: event.type === 'FAQ' ? `faq_${event.topic}` : 'help',
+    })),
+    sayWait: emit(({ event }) => ({
+      type: 'say' as const,
+      key: 'code_wait',
+      params: { seconds: outputOf<VerifyCodeOutput | VerifySecondFactorOutput>(event).waitSeconds ?? 0 },
     })),
     sayCodeSent: emit(({ context }) => ({
       type: 'say' as const,
@@ -243,11 +253,13 @@ export const recoveryMachine = setup({
             RESEND: { target: 'sendingCode', actions: say('resending') },
             SWITCH_CHANNEL: { target: 'chooseChannel' },
             CODE_NOT_RECEIVED: { actions: say('code_not_received', ['resend', 'switch_channel', 'agent']) },
+            // Only the scheduler sends it, after a quiet spell; anywhere else the chart ignores it.
+            NUDGE: { actions: say('nudge_code', ['resend', 'switch_channel', 'agent']) },
             AGENT: { target: '#recovery.handoff', actions: { type: 'setHandoffReason', params: { reason: 'code_not_received' } } },
           },
         },
         verifyingCode: {
-          description: 'Check the code against its hash, its expiry, its tries and the account lockout.',
+          description: 'Check the code against its hash, its expiry, its tries, the delay after recent failures and the account lockout.',
           entry: 'resetReprompts',
           invoke: {
             src: 'verifyCode',
@@ -264,6 +276,7 @@ export const recoveryMachine = setup({
               },
               { guard: 'isCodeVerified', target: 'issuingLink', actions: ['markCodeVerified', say('code_verified')] },
               { guard: 'isCodeLocked', target: '#recovery.lockedOut' },
+              { guard: 'isCodeDelayed', target: 'awaitingCode', actions: 'sayWait' },
               { guard: 'isCodeExpired', target: 'awaitingCode', actions: say('code_expired') },
               { guard: 'isCodeExhausted', target: 'awaitingCode', actions: say('code_exhausted') },
               { target: 'awaitingCode', actions: say('code_wrong') },
@@ -297,6 +310,7 @@ export const recoveryMachine = setup({
             onDone: [
               { guard: 'isSecondFactorVerified', target: 'issuingLink', actions: 'markSecondFactorVerified' },
               { guard: 'isSecondFactorLocked', target: '#recovery.lockedOut' },
+              { guard: 'isSecondFactorDelayed', target: 'secondFactor', actions: 'sayWait' },
               { target: 'secondFactor', actions: say('second_factor_wrong') },
             ],
             onError: { target: 'secondFactor', actions: say('service_error') },
@@ -348,6 +362,17 @@ export const recoveryMachine = setup({
           { target: 'journey.history', actions: say('handoff_cancelled') },
         ],
         HANDOFF_ENDED: { target: 'journey', actions: say('handoff_ended') },
+        // The person stays in line and hears why; Cancel takes them back to the assistant.
+        HANDOFF_FAILED: { actions: say('handoff_failed', ['cancel']) },
+        // After hours: a ticket instead of an empty wait, then back where the person was.
+        HANDOFF_DEFERRED: [
+          { guard: 'isHandoffFromLockout', target: 'lockedOut', actions: say('handoff_ticket_filed') },
+          { target: 'journey.history', actions: say('handoff_ticket_filed') },
+        ],
+        // The agent sent a fresh code (the send limits and lockout still apply): the bot checks it as usual.
+        CODE_SENT_BY_AGENT: { guard: 'hasSubject', target: 'journey.awaitingCode', actions: ['rememberChannel', 'sayCodeSent'] },
+        // The password was changed with a link the agent sent.
+        RESET_COMPLETED: { target: 'done' },
         START_OVER: { target: 'journey.identify', actions: ['startFresh', 'forgetProofs'] },
         UNRECOGNIZED: { actions: say('handoff_waiting', ['cancel']) },
       },

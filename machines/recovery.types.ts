@@ -92,7 +92,15 @@ export type RecoveryEvent =
   // From the reset page, not the user: the password was changed with this conversation's link.
   | { type: 'RESET_COMPLETED' }
   // From the handoff layer: the person's conversation goes back to the bot.
-  | { type: 'HANDOFF_ENDED' };
+  | { type: 'HANDOFF_ENDED' }
+  // From the handoff layer: the agent hub could not take the conversation (Bot Framework handoff.status "failed").
+  | { type: 'HANDOFF_FAILED' }
+  // From the handoff layer: outside business hours a ticket went to the support inbox instead of a wait.
+  | { type: 'HANDOFF_DEFERRED' }
+  // From the agent console: an agent sent a fresh code on this channel; the bot waits for it again.
+  | { type: 'CODE_SENT_BY_AGENT'; channel: Channel }
+  // From the nudge scheduler: a code has been pending a while with no word from the person.
+  | { type: 'NUDGE' };
 
 export type RecoveryEventType = RecoveryEvent['type'];
 
@@ -123,11 +131,14 @@ export interface VerifyCodeInput {
   subject: string;
   code: string;
 }
-export type VerifyCodeOutcome = 'verified' | 'wrong' | 'expired' | 'exhausted' | 'locked';
+/** 'wait': a failure on this subject was too recent (growing delays, SECURITY.md 9); the try was not checked. */
+export type VerifyCodeOutcome = 'verified' | 'wrong' | 'expired' | 'exhausted' | 'locked' | 'wait';
 export interface VerifyCodeOutput {
   outcome: VerifyCodeOutcome;
   /** Only meaningful once verified: the second factors the account has (empty when none). */
   secondFactors: SecondFactorKind[];
+  /** Only with 'wait': seconds until the next try is checked. */
+  waitSeconds?: number;
 }
 
 export interface VerifySecondFactorInput {
@@ -137,7 +148,9 @@ export interface VerifySecondFactorInput {
   value: string;
 }
 export interface VerifySecondFactorOutput {
-  outcome: 'verified' | 'wrong' | 'locked';
+  outcome: 'verified' | 'wrong' | 'locked' | 'wait';
+  /** Only with 'wait': seconds until the next try is checked. */
+  waitSeconds?: number;
 }
 
 export interface IssueLinkInput {
@@ -155,6 +168,8 @@ export interface HandoffInput {
   subject: string | null;
   reason: HandoffReason;
   locale: Locale;
+  /** Where the last code went, if one was asked for: the agent sees it and may send a fresh one there. */
+  channel: Channel | null;
   codeVerified: boolean;
   secondFactorVerified: boolean;
 }

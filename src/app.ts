@@ -2,7 +2,8 @@
 // server, and hands each what it needs. Tests build the same app with a few parts swapped (clock, sinks).
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'restify';
-import type { HandoffInput } from '../machines/recovery.types.js';
+import { text } from '../dialogs/catalog.js';
+import type { HandoffInput, RecoveryEvent } from '../machines/recovery.types.js';
 import { createAdapter, sendProactive } from './adapter.js';
 import { ClaveBot } from './bot.js';
 import { systemClock, type Clock } from './clock.js';
@@ -10,11 +11,22 @@ import type { Config } from './config.js';
 import { ConversationLocks } from './conversation/conversation-lock.js';
 import { ConversationStore } from './conversation/conversation-store.js';
 import { ConversationEngine } from './conversation/engine.js';
+import { AgentSessions } from './handoff/agent-sessions.js';
+import { registerAgentConsole } from './handoff/console-routes.js';
+import { HandoffService, type PersonChannel } from './handoff/handoff-service.js';
+import { TranscriptRecorder } from './handoff/transcript.js';
 import { InputParser } from './conversation/input-parser.js';
+import { NudgeScheduler, startNudgePoller } from './conversation/nudge-scheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import type { IntentClassifier } from './nlu/classifier.js';
+import { CircuitBreaker } from './nlu/circuit-breaker.js';
+import { createOpenAIClient, LlmClassifier } from './nlu/llm-classifier.js';
+import { LruCache } from './nlu/lru-cache.js';
 import { loadDefaultOfflineClassifier } from './nlu/offline-classifier.js';
-import { createServer } from './server.js';
+import { TieredClassifier } from './nlu/tiered-classifier.js';
+import { Registry } from 'prom-client';
+import { ClaveMetrics, registerMetricsRoute } from './metrics.js';
+import { createServer, InFlightRequests } from './server.js';
 import type { AccountDirectory } from './services/account-directory.js';
 import { AuditLog, fileSink, stdoutSink, type AuditSink } from './services/audit-log.js';
 import { DemoDirectory, loadDemoAccounts } from './services/demo-directory.js';
@@ -29,11 +41,15 @@ import { MemoryStore, type KeyValueStore } from './stores/kv-store.js';
 import { RedisStore } from './stores/redis-store.js';
 import { registerResetPage } from './web/reset-page.js';
 import { MemoryActivityLog } from './web/directline/activity-log.js';
+import { CONNECTOR_PREFIX } from './web/directline/directline-routes.js';
 import { OUTBOX_PAGE_PATH, registerOutboxPage } from './web/outbox-page.js';
 import { registerWebWidget } from './web/web-widget.js';
 import { createPasswordPolicy } from './services/password-policy.js';
 
 export const defaultAccountsFile = fileURLToPath(new URL('../data/demo-accounts.json', import.meta.url));
+
+/** Longest a shutdown waits for turns in flight: inside Docker's default 10 s stop timeout, with room to drain. */
+export const IN_FLIGHT_WAIT_MS = 8_000;
 
 /** Parts a test or another deployment may supply instead of the defaults built from configuration. */
 export interface AppOverrides {
@@ -54,6 +70,8 @@ export interface App {
   store: KeyValueStore;
   directory: AccountDirectory;
   logger: Logger;
+  /** The human handoff desk (queue, relay, console actions). */
+  handoff: HandoffService;
   close(): Promise<void>;
 }
 
@@ -77,12 +95,43 @@ async function storeFor(config: Config, clock: Clock, logger: Logger): Promise<K
   return store;
 }
 
+/**
+ * The offline classifier alone, or, when OPENAI_API_KEY or OPENAI_BASE_URL (a keyless local server) is set,
+ * offline first and the language model for what it is unsure of, behind a breaker, a cache and a timeout.
+ */
+async function classifierFor(config: Config, clock: Clock, logger: Logger): Promise<IntentClassifier> {
+  const offline = await loadDefaultOfflineClassifier();
+  if (!config.openai.apiKey && !config.openai.baseUrl) return offline;
+  const { llm } = config;
+  const model = new LlmClassifier({
+    client: createOpenAIClient({ apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: llm.timeoutMs }),
+    model: config.openai.model,
+    timeoutMs: llm.timeoutMs,
+    breaker: new CircuitBreaker({
+      failureThreshold: llm.breakerFailures,
+      cooldownMs: llm.breakerCooldownMs,
+      clock,
+      onStateChange: (state) => logger.warn({ state }, 'language model circuit breaker changed state'),
+    }),
+    cache: new LruCache(llm.cacheSize, llm.cacheTtlMs, clock),
+    fallback: offline,
+  });
+  return new TieredClassifier({
+    offline,
+    llm: model,
+    threshold: llm.threshold,
+    onPath: (path, detail) => logger.debug({ path, ...detail }, 'message classified'),
+  });
+}
+
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const store = overrides.store ?? (await storeFor(config, clock, logger));
   const secrets = new Secrets(config.secretKey);
-  const audit = new AuditLog(overrides.auditSinks ?? auditSinksFor(config.auditLog), clock);
+  // Metrics have a registry of their own per app; the funnel reads the audit trail like any other sink.
+  const metrics = new ClaveMetrics(new Registry());
+  const audit = new AuditLog([...(overrides.auditSinks ?? auditSinksFor(config.auditLog)), metrics.auditSink], clock);
   // The company's identity system when DIRECTORY_URL is set, otherwise the demo accounts file.
   const directory =
     overrides.directory ??
@@ -94,7 +143,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const notifier = overrides.notifier ?? createNotifier(config, outbox, logger);
   const delivery = new DeliveryQueue(notifier, logger);
   const compose = new NotificationComposer(config.brandName, config.publicBaseUrl);
-  const classifier = overrides.classifier ?? (await loadDefaultOfflineClassifier());
+  const classifier = overrides.classifier ?? (await classifierFor(config, clock, logger));
   const parser = new InputParser(classifier, {
     defaultPhoneRegion: config.defaultPhoneRegion,
     threshold: config.classifierThreshold,
@@ -122,21 +171,68 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     compose,
     publicBaseUrl: config.publicBaseUrl,
     linkTtlMs: config.policy.resetLinkTtlMs,
-    onReset: async (grant) => {
-      const result = await engine.dispatch(grant.conversationId, { type: 'RESET_COMPLETED' });
-      if (result.reference && result.says.length) {
-        await sendProactive(adapter, config.bot.appId, result.reference, bot.render(result)).catch((error: Error) =>
-          logger.warn({ err: error.message }, 'could not tell the chat about the reset'),
-        );
-      }
-    },
+    onReset: (grant) => dispatchAndTell(grant.conversationId, { type: 'RESET_COMPLETED' }, 'could not tell the chat about the reset'),
+  });
+
+  /** An event from outside the chat (the reset page, a nudge): through the engine, then told to the person. */
+  const dispatchAndTell = async (conversationId: string, event: RecoveryEvent, failure: string) => {
+    const startedAt = performance.now();
+    const result = await engine.dispatch(conversationId, event);
+    metrics.observeTurn({
+      channel: result.reference?.channelId,
+      conversationId,
+      result,
+      seconds: (performance.now() - startedAt) / 1000,
+    });
+    if (result.reference && result.says.length) {
+      // Rendered for the conversation's channel, as in a turn (Teams gets cards, not suggested actions).
+      const replies = bot.render(result, String(result.reference.channelId ?? ''));
+      await sendProactive(adapter, config.bot.appId, result.reference, replies).catch((error: Error) =>
+        logger.warn({ err: error.message }, failure),
+      );
+    }
+    // A handoff that this event ended (the password changed with an agent's link) leaves the desk.
+    await handoff.afterDispatch(conversationId, result);
+  };
+
+  // The human handoff: the chart asks, the desk opens it after the turn (packet, line, protocol, ticket).
+  const handoffTtlMs = 24 * 3600_000;
+  const person: PersonChannel = {
+    render: (says, locale, channelId) => bot.render({ says, locale }, channelId),
+    say: (reference, says, locale) =>
+      sendProactive(adapter, config.bot.appId, reference, bot.render({ says, locale }, String(reference.channelId ?? ''))),
+    send: (reference, activities) => sendProactive(adapter, config.bot.appId, reference, activities),
+  };
+  const handoff = new HandoffService({
+    mode: config.handoff.mode,
+    consoleEnabled: config.handoff.agents.length > 0,
+    store,
+    clock,
+    audit,
+    logger,
+    transcript: new TranscriptRecorder(store, clock, handoffTtlMs),
+    verification,
+    reset,
+    directory,
+    delivery,
+    brand: config.brandName,
+    hours: config.handoff.hours,
+    supportInbox: config.handoff.supportInbox,
+    person,
+    dispatch: (conversationId, event) => engine.dispatch(conversationId, event),
+    // The copy of a bot message as an agent reads it: a link the bot gave is never repeated.
+    readKey: (locale, key) => text(locale, key, { ...renderDefaults, url: '<url>' }),
+    ttlMs: handoffTtlMs,
+    isBuiltInWebChannel: (serviceUrl) => serviceUrl.includes(`${CONNECTOR_PREFIX}/`),
   });
 
   const onHandoff = async (input: HandoffInput) => {
-    audit.record({ event: 'handoff', conversationId: input.conversationId, outcome: input.reason });
+    handoff.requestedByChart(input);
     logger.info({ conversation: input.conversationId, reason: input.reason, locale: input.locale }, 'handoff requested');
   };
 
+  // Nudges live in the shared store, so whichever instance polls first sends each one, once.
+  const nudges = config.nudge.afterMs > 0 ? { scheduler: new NudgeScheduler(store), afterMs: config.nudge.afterMs } : undefined;
   engine = new ConversationEngine({
     store: new ConversationStore(store, Math.max(config.policy.conversationIdleMs * 4, 24 * 3600_000)),
     parser,
@@ -146,14 +242,32 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     idleLimitMs: config.policy.conversationIdleMs,
     repromptLimit: config.policy.repromptLimit,
     onHandoff,
+    relay: (conversationId, input, state) => handoff.relay(conversationId, input, state),
     locks: new ConversationLocks(store),
+    nudges,
   });
-  bot = new ClaveBot(engine, renderDefaults);
+  bot = new ClaveBot(engine, renderDefaults, (turn) => metrics.observeTurn(turn), {
+    onEvent: (context) => handoff.onHandoffEvent(context),
+    afterTurn: (context, turn) => handoff.afterTurn(context, turn),
+  });
+  handoff.start();
+  const nudgePoller = nudges
+    ? startNudgePoller({
+        scheduler: nudges.scheduler,
+        clock,
+        intervalMs: config.nudge.pollMs,
+        deliver: (conversationId) => dispatchAndTell(conversationId, { type: 'NUDGE' }, 'could not send a nudge'),
+        // The error's name only: some messages (a busy conversation) carry the conversation id.
+        onError: (error, during) => logger.warn({ err: error.name, during }, 'nudges could not be handled'),
+      })
+    : null;
 
+  const inFlight = new InFlightRequests();
   const server = createServer({
     adapter,
     bot,
     logger,
+    inFlight,
     brand: config.brandName,
     isReady: async () => !(store instanceof RedisStore) || store.isReady(),
     ...(config.devRoutes && outbox ? { dev: { outbox, directory } } : {}),
@@ -167,6 +281,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
   });
   if (config.devRoutes && outbox) registerOutboxPage(server, { outbox, brand: config.brandName });
+  if (config.handoff.agents.length) {
+    registerAgentConsole(server, {
+      service: handoff,
+      sessions: new AgentSessions(store, secrets, clock),
+      agents: config.handoff.agents,
+      audit,
+      logger,
+      brand: config.brandName,
+      secureCookies: config.publicBaseUrl.startsWith('https://'),
+    });
+  }
+  registerMetricsRoute(server, { registry: metrics.registry, token: config.metricsToken, production: config.env === 'production' });
   if (config.directLineEnabled) {
     registerWebWidget(server, {
       log: new MemoryActivityLog(clock),
@@ -179,6 +305,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
   }
 
+  let closing: Promise<void> | null = null;
   return {
     server,
     engine,
@@ -187,10 +314,27 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     store,
     directory,
     logger,
-    async close() {
-      server.close();
-      await delivery.drain();
-      await store.close();
+    handoff,
+    close() {
+      closing ??= (async () => {
+        // Readiness fails from here on; no new connections; turns already received are finished.
+        inFlight.beginClosing();
+        // Nudges not yet claimed stay in the store for the instances that keep running.
+        await nudgePoller?.stop();
+        // What agents asked for and this instance has not carried out stays in the store for the others.
+        await handoff.stop();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        if (inFlight.size) logger.info({ inFlight: inFlight.size }, 'waiting for turns in flight');
+        if (!(await inFlight.whenIdle(IN_FLIGHT_WAIT_MS))) {
+          logger.warn({ inFlight: inFlight.size, waitedMs: IN_FLIGHT_WAIT_MS }, 'turns still in flight; closing anyway');
+        }
+        // Idle kept-alive connections would hold close() open until they time out.
+        server.server.closeAllConnections();
+        await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+        await delivery.drain();
+        await store.close();
+      })();
+      return closing;
     },
   };
 }

@@ -1,5 +1,5 @@
 // English copy. Every key here must exist in es.ts too (the type and a test enforce it).
-// Placeholders: {brand}, {minutes}, {url}, {digits}.
+// Placeholders: {brand}, {minutes}, {url}, {digits}, and {seconds} in code_wait.
 export const en = {
   // Journey
   welcome:
@@ -18,10 +18,13 @@ export const en = {
   resending: 'OK, I’ve asked for a new code. Use the most recent code you receive.',
   code_not_received:
     'Codes usually arrive within a minute. Check your spam or junk folder and any other inbox you use. I can send a new code, try another channel, or connect you with a person.',
+  nudge_code: 'Didn’t get the code? I can resend it, use another channel or get you a person.',
   code_verified: 'Thanks, that code is right.',
   code_wrong: 'That code doesn’t match. Check it and type it again, or ask for a new one.',
   code_expired: 'That code has expired. Ask me for a new one and use it within {minutes} minutes.',
   code_exhausted: 'That code has been tried too many times, so it no longer works. Ask me for a new one.',
+  code_wait:
+    'For your security, after several wrong codes I wait a little longer each time. Try again in {seconds} seconds; I didn’t check what you just typed.',
   ask_second_factor:
     'Your account has two-step verification. Type the 6-digit code from your authenticator app, or use one of your recovery codes.',
   ask_recovery_code: 'Type one of your recovery codes. Each one works only once.',
@@ -57,6 +60,20 @@ export const en = {
   handoff_waiting: 'You’re still in line for a person. You can cancel to go back to the assistant.',
   handoff_cancelled: 'OK, you’re back with the assistant.',
   handoff_ended: 'The agent has closed the conversation. I’m here if you need anything else.',
+  // Said by the handoff desk (src/handoff/): the queue, the agent's side of the chat, after hours.
+  handoff_queue_estimate:
+    'You’re number {position} in line. Recently, people waited about {wait} minutes for a person. You can cancel at any time to go back to the assistant.',
+  handoff_queue_estimate_short:
+    'You’re number {position} in line. Recently, people waited less than a minute for a person. You can cancel at any time to go back to the assistant.',
+  handoff_queue_no_estimate:
+    'You’re number {position} in line. I can’t estimate the wait yet. You can cancel at any time to go back to the assistant.',
+  handoff_agent_joined: '{agent} from the {brand} support team has joined the chat.',
+  handoff_agent_message: '{agent}: {text}',
+  handoff_accepted: 'A person from the {brand} support team has joined the chat.',
+  handoff_failed: 'Sorry, I couldn’t connect you with a person right now. Choose Cancel to go back to the assistant, or try again later.',
+  handoff_after_hours: 'Our support team isn’t available right now. Its hours are {hours}.',
+  handoff_ticket_filed:
+    'I’ve filed a support ticket with what we did so far (never your codes or passwords). If the details you gave belong to a {brand} account, the team will contact you through the contact details on it.',
   conversation_restarted: 'We updated this assistant since your last message, so I had to start our conversation again. Sorry about that.',
   temporarily_unavailable: 'I’m temporarily unavailable. Please try again in a moment; nothing you did so far is lost.',
   turn_error: 'Sorry, something went wrong on my side. Please try again.',

@@ -17,10 +17,13 @@ export const es: Record<MessageKey, string> = {
   resending: 'De acuerdo, pedí un código nuevo. Usa el código más reciente que recibas.',
   code_not_received:
     'Los códigos suelen llegar en menos de un minuto. Revisa la carpeta de spam o correo no deseado y cualquier otra bandeja que uses. Puedo enviarte un código nuevo, probar otro canal o comunicarte con una persona.',
+  nudge_code: '¿No te llegó el código? Puedo reenviarlo, usar otro canal o comunicarte con una persona.',
   code_verified: 'Gracias, el código es correcto.',
   code_wrong: 'Ese código no coincide. Revísalo y escríbelo de nuevo, o pide uno nuevo.',
   code_expired: 'Ese código ya venció. Pídeme uno nuevo y úsalo antes de {minutes} minutos.',
   code_exhausted: 'Ese código se intentó demasiadas veces y ya no funciona. Pídeme uno nuevo.',
+  code_wait:
+    'Por tu seguridad, tras varios códigos incorrectos espero un poco más cada vez. Vuelve a intentarlo en {seconds} segundos; no comprobé lo que acabas de escribir.',
   ask_second_factor:
     'Tu cuenta tiene verificación en dos pasos. Escribe el código de 6 dígitos de tu app de autenticación o usa uno de tus códigos de recuperación.',
   ask_recovery_code: 'Escribe uno de tus códigos de recuperación. Cada uno funciona una sola vez.',
@@ -55,6 +58,19 @@ export const es: Record<MessageKey, string> = {
   handoff_waiting: 'Sigues en la fila para hablar con una persona. Puedes cancelar para volver al asistente.',
   handoff_cancelled: 'De acuerdo, volviste con el asistente.',
   handoff_ended: 'El agente cerró la conversación. Aquí sigo si necesitas algo más.',
+  handoff_queue_estimate:
+    'Eres el número {position} en la fila. Últimamente, la espera para hablar con una persona fue de unos {wait} minutos. Puedes cancelar en cualquier momento para volver al asistente.',
+  handoff_queue_estimate_short:
+    'Eres el número {position} en la fila. Últimamente, la espera para hablar con una persona fue de menos de un minuto. Puedes cancelar en cualquier momento para volver al asistente.',
+  handoff_queue_no_estimate:
+    'Eres el número {position} en la fila. Todavía no puedo estimar la espera. Puedes cancelar en cualquier momento para volver al asistente.',
+  handoff_agent_joined: '{agent}, del equipo de soporte de {brand}, se unió al chat.',
+  handoff_agent_message: '{agent}: {text}',
+  handoff_accepted: 'Una persona del equipo de soporte de {brand} se unió al chat.',
+  handoff_failed: 'Lo siento, ahora mismo no pude comunicarte con una persona. Elige Cancelar para volver al asistente, o inténtalo más tarde.',
+  handoff_after_hours: 'Nuestro equipo de soporte no está disponible ahora. Su horario es {hours}.',
+  handoff_ticket_filed:
+    'Abrí un ticket de soporte con lo que hicimos hasta ahora (nunca tus códigos ni contraseñas). Si los datos que diste pertenecen a una cuenta de {brand}, el equipo te contactará por los datos de contacto de esa cuenta.',
   conversation_restarted: 'Actualizamos este asistente desde tu último mensaje, así que tuve que empezar la conversación de nuevo. Disculpa.',
   temporarily_unavailable: 'No estoy disponible por un momento. Inténtalo de nuevo en un rato; no se perdió nada de lo que hiciste.',
   turn_error: 'Perdona, algo falló de mi lado. Inténtalo de nuevo, por favor.',

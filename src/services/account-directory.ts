@@ -28,4 +28,15 @@ export interface AccountDirectory {
   /** Normal sign-in (the demo's, and the proof that a recovery lockout never blocks it). */
   signIn(identifier: string, password: string): Promise<{ accountId: string; session: string } | null>;
   isSessionValid(session: string): Promise<boolean>;
+  /**
+   * Optional: recent sign-ins and devices, shown only to a human agent during a handoff. Null when the
+   * directory has none for the account. The HTTP directory asks the contract's optional activity endpoint.
+   */
+  recentActivity?(accountId: string): Promise<DirectoryActivity | null>;
+}
+
+/** Same shape as the HTTP contract's activity (docs/directory-api.openapi.yaml). */
+export interface DirectoryActivity {
+  signIns: { at: string; success: boolean; device?: string | undefined; location?: string | undefined }[];
+  devices: { name: string; lastSeenAt?: string | undefined }[];
 }

@@ -14,13 +14,22 @@ export type AuditEventName =
   | 'locked'
   | 'reset_link_issued'
   | 'reset_completed'
-  | 'handoff';
+  | 'handoff'
+  // The handoff desk (src/handoff/): an agent took the chat, vouched for the person, the handoff ended, a ticket.
+  | 'handoff_accepted'
+  | 'agent_verified'
+  | 'handoff_ended'
+  | 'handoff_ticket_filed'
+  | 'agent_signed_in'
+  | 'agent_sign_in_failed';
 
 export interface AuditEntry {
   event: AuditEventName;
   conversationId?: string | undefined;
   accountId?: string | null | undefined;
   channel?: string | undefined;
+  /** The support agent who acted, for events an agent causes (their console name, never a password). */
+  agent?: string | undefined;
   outcome: string;
 }
 

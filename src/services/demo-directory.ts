@@ -74,6 +74,10 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 
 export class DemoDirectory implements AccountDirectory {
   private readonly byId = new Map<string, DemoAccount>();
+  // Look-ups by address and number in one step, not a scan: an ACCOUNTS_FILE may hold thousands of accounts
+  // (the benchmarks use 4,000). The first account in file order wins, as a scan would find it.
+  private readonly byAddress = new Map<string, DemoAccount>();
+  private readonly byPhone = new Map<string, DemoAccount>();
 
   constructor(
     accounts: DemoAccount[],
@@ -82,6 +86,13 @@ export class DemoDirectory implements AccountDirectory {
     private readonly now: () => number = Date.now,
   ) {
     for (const account of accounts) this.byId.set(account.id, account);
+    for (const a of this.byId.values()) {
+      for (const address of [a.email, a.altEmail]) {
+        const key = address?.toLowerCase();
+        if (key !== undefined && !this.byAddress.has(key)) this.byAddress.set(key, a);
+      }
+      if (a.phone !== undefined && !this.byPhone.has(a.phone)) this.byPhone.set(a.phone, a);
+    }
   }
 
   private view(a: DemoAccount): Account {
@@ -99,16 +110,13 @@ export class DemoDirectory implements AccountDirectory {
   }
 
   async findByEmail(email: string): Promise<Account | null> {
-    const wanted = email.trim().toLowerCase();
-    for (const a of this.byId.values()) {
-      if (a.email?.toLowerCase() === wanted || a.altEmail?.toLowerCase() === wanted) return this.view(a);
-    }
-    return null;
+    const a = this.byAddress.get(email.trim().toLowerCase());
+    return a ? this.view(a) : null;
   }
 
   async findByPhone(phone: string): Promise<Account | null> {
-    for (const a of this.byId.values()) if (a.phone === phone) return this.view(a);
-    return null;
+    const a = this.byPhone.get(phone);
+    return a ? this.view(a) : null;
   }
 
   async getById(id: string): Promise<Account | null> {

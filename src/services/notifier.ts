@@ -8,7 +8,7 @@ export interface OutgoingMessage {
   subject?: string;
   text: string;
   /** What kind of message, for the outbox and metrics; never the secret itself. */
-  purpose: 'code' | 'reset_notice' | 'lockout_notice';
+  purpose: 'code' | 'reset_notice' | 'lockout_notice' | 'support_ticket';
 }
 
 export interface Notifier {

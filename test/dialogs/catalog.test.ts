@@ -82,8 +82,8 @@ describe('dialog catalogs', () => {
   });
 
   it('only use placeholders the renderer fills in the copy the chart says', () => {
-    // dialogs/render.ts always supplies brand, minutes and digits; reset_link also gets the url.
-    const fillable = new Set(['brand', 'minutes', 'digits', 'url']);
+    // dialogs/render.ts always supplies brand, minutes and digits; reset_link also gets the url, code_wait the seconds.
+    const fillable = new Set(['brand', 'minutes', 'digits', 'url', 'seconds']);
     for (const key of keysSaidByChart()) {
       for (const locale of Object.keys(catalogs) as Locale[]) {
         const unfilled = placeholders(catalogs[locale][key] ?? '').filter((name) => !fillable.has(name));

@@ -22,6 +22,8 @@ export interface Harness {
   audit: MemorySink;
   /** Proactive messages the bot sent to the channel, by conversation id. */
   proactive: Map<string, Reply[]>;
+  /** The stand-in channel's address (the serviceUrl of every activity the harness sends). */
+  channelUrl: string;
   /** Any other activity field (channelId, conversation, entities, membersAdded…) replaces the harness's default. */
   send(
     conversationId: string,
@@ -110,6 +112,7 @@ export async function startHarness(env: Record<string, string> = {}, overrides: 
     clock,
     audit,
     proactive,
+    channelUrl,
     send,
     say: async (id, text, locale) => texts(await send(id, { text, ...(locale ? { locale } : {}) })),
     press: async (id, choice) => texts(await send(id, { value: { choice } })),

@@ -46,7 +46,7 @@ describe('chartToMermaid', () => {
   it('labels transitions with their event and guard, and service results as done/error', () => {
     expect(lines).toContain('  recovery_any --> timedOut : TICK [isIdleTooLong]');
     expect(lines).toContain('    verifyingCode --> secondFactor : done [isCodeVerifiedWithSecondFactor]');
-    expect(lines).toContain('    verifyingCode --> awaitingCode : done [isCodeExpired], done [isCodeExhausted], done, error');
+    expect(lines).toContain('    verifyingCode --> awaitingCode : done [isCodeDelayed], done [isCodeExpired], done [isCodeExhausted], done, error');
     expect(lines).toContain('  sendingCode --> lockedOut : done [isLockedForSends]');
     expect(lines).toContain('    issuingLink --> linkUnavailable : error');
     expect(lines).toContain('    journey_any --> history : HELP, GREET, FAQ, SET_LANGUAGE, PASSWORD_IN_CHAT, UNRECOGNIZED');

@@ -447,6 +447,19 @@ describe('resend and switch channel', () => {
     });
     expect(c.state()).toBe('journey.awaitingCode');
   });
+
+  it('a nudge while the code is pending offers the ways forward and stays; any other state ignores it', async () => {
+    const c = await conversationIn('awaitingCode');
+    await c.send({ type: 'NUDGE' });
+    expect(c.newKeys()).toEqual(['nudge_code']);
+    expect(c.said.at(-1)?.choices).toEqual(['resend', 'switch_channel', 'agent']);
+    expect(c.state()).toBe('journey.awaitingCode');
+    expect(c.actor.getSnapshot().context.reprompts, 'a nudge is not an unrecognised answer').toBe(0);
+    for (const state of waitingStateNames.filter((name) => name !== 'awaitingCode')) {
+      const other = await conversationIn(state);
+      expect(other.actor.getSnapshot().can({ type: 'NUDGE' }), `NUDGE in ${state}`).toBe(false);
+    }
+  });
 });
 
 describe('interrupts from every state that waits for the person', () => {
@@ -589,6 +602,66 @@ describe('handoff and lockedOut', () => {
     await c.send({ type: 'HANDOFF_ENDED' });
     expect(c.newKeys()).toEqual(['handoff_ended', 'welcome_prompt']);
     expect(c.state()).toBe('journey.welcome');
+  });
+
+  it('the handoff request carries the channel the last code went to, and what was proven', async () => {
+    const c = await conversationIn('awaitingCode');
+    await c.send({ type: 'AGENT' });
+    expect(c.handoffs.at(-1)).toEqual({
+      conversationId: 'conv-1',
+      subject: 'subject-1',
+      reason: 'code_not_received',
+      locale: 'en',
+      channel: 'email',
+      codeVerified: false,
+      secondFactorVerified: false,
+    });
+  });
+
+  it('when the agent hub fails, the person hears it, stays in line and can go back with Cancel', async () => {
+    const c = await inHandoff();
+    await c.send({ type: 'HANDOFF_FAILED' });
+    expect(c.said.at(-1)).toEqual({ type: 'say', key: 'handoff_failed', choices: ['cancel'] });
+    expect(c.newKeys()).toEqual(['handoff_failed']);
+    expect(c.state()).toBe('handoff');
+    await c.send({ type: 'CANCEL' });
+    expect(c.newKeys()).toEqual(['handoff_cancelled', 'ask_code']);
+    expect(c.state()).toBe('journey.awaitingCode');
+  });
+
+  it('after hours a filed ticket takes the person back where they were (or to the lockout)', async () => {
+    const c = await inHandoff();
+    await c.send({ type: 'HANDOFF_DEFERRED' });
+    expect(c.newKeys()).toEqual(['handoff_ticket_filed', 'ask_code']);
+    expect(c.state()).toBe('journey.awaitingCode');
+
+    const { machine } = withServices({ verifyCode: [codeOutcome('locked')] });
+    const locked = converse(machine);
+    await locked.send(GREET, RECOVER, EMAIL, BY_EMAIL, DIGITS, { type: 'AGENT' }, { type: 'HANDOFF_DEFERRED' });
+    expect(locked.state()).toBe('lockedOut');
+  });
+
+  it('a fresh code from the agent puts the person back to waiting for it, on that channel', async () => {
+    const c = await inHandoff();
+    await c.send({ type: 'CODE_SENT_BY_AGENT', channel: 'sms' });
+    expect(c.newKeys()).toEqual(['code_sent_sms', 'ask_code']);
+    expect(c.state()).toBe('journey.awaitingCode');
+    expect(c.context()).toMatchObject({ channel: 'sms', subject: 'subject-1', codeVerified: false });
+  });
+
+  it('a fresh code is ignored when no account was ever looked up (nothing to send it to)', async () => {
+    const { machine } = withServices();
+    const c = converse(machine);
+    await c.send(GREET, { type: 'AGENT' });
+    expect(c.actor.getSnapshot().can({ type: 'CODE_SENT_BY_AGENT', channel: 'email' })).toBe(false);
+    expect(c.state()).toBe('handoff');
+  });
+
+  it('a password changed with the link an agent sent finishes the conversation', async () => {
+    const c = await inHandoff();
+    await c.send({ type: 'RESET_COMPLETED' });
+    expect(c.newKeys()).toEqual(['reset_done']);
+    expect(c.state()).toBe('done');
   });
 
   it('START_OVER from the handoff asks for the identifier with a clean journey', async () => {
@@ -828,6 +901,7 @@ describe('stepping the pure transition function (no actions run)', () => {
     [codeOutcome('expired'), 'journey.awaitingCode'],
     [codeOutcome('exhausted'), 'journey.awaitingCode'],
     [codeOutcome('wrong'), 'journey.awaitingCode'],
+    [{ ...codeOutcome('wait'), waitSeconds: 30 }, 'journey.awaitingCode'],
   ])('verifyCode answering %j leads to %s', (output, expected) => {
     const { snapshot } = step([...toVerifying, serviceDone('verifyingCode', output)]);
     expect(stateOf(snapshot.value)).toBe(expected);

@@ -87,6 +87,13 @@ const userEvents: { [K in RecoveryEventType]: Array<Extract<RecoveryEvent, { typ
   FAQ: faqTopics.map((topic) => ({ type: 'FAQ' as const, topic })),
   RESET_COMPLETED: [{ type: 'RESET_COMPLETED' }],
   HANDOFF_ENDED: [{ type: 'HANDOFF_ENDED' }],
+  HANDOFF_FAILED: [{ type: 'HANDOFF_FAILED' }],
+  HANDOFF_DEFERRED: [{ type: 'HANDOFF_DEFERRED' }],
+  CODE_SENT_BY_AGENT: [
+    { type: 'CODE_SENT_BY_AGENT', channel: 'email' },
+    { type: 'CODE_SENT_BY_AGENT', channel: 'sms' },
+  ],
+  NUDGE: [{ type: 'NUDGE' }],
 };
 
 /** What each invoked service can answer: every branch its onDone distinguishes. */
@@ -107,8 +114,9 @@ const serviceOutputs: {
     { outcome: 'expired', secondFactors: [] },
     { outcome: 'exhausted', secondFactors: [] },
     { outcome: 'locked', secondFactors: [] },
+    { outcome: 'wait', secondFactors: [], waitSeconds: 30 },
   ],
-  verifySecondFactor: [{ outcome: 'verified' }, { outcome: 'wrong' }, { outcome: 'locked' }],
+  verifySecondFactor: [{ outcome: 'verified' }, { outcome: 'wrong' }, { outcome: 'locked' }, { outcome: 'wait', waitSeconds: 30 }],
   issueResetLink: [{ url: 'https://reset.example.test/r/paths', validMinutes: 15 }],
 };
 

@@ -30,7 +30,8 @@ export interface DirectLineDeps {
 }
 
 export const DIRECT_LINE_PREFIX = '/v3/directline';
-const CONNECTOR_PREFIX = '/directline-connector';
+/** Where the bot's replies to the built-in channel go (the serviceUrl of its activities). */
+export const CONNECTOR_PREFIX = '/directline-connector';
 const MAX_TEXT = 4000;
 const MAX_STREAMS_PER_CONVERSATION = 4;
 const STREAM_PING_MS = 30_000;

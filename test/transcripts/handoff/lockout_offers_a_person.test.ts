@@ -25,8 +25,10 @@ import {
 } from '../story.js';
 
 let h: Harness;
+// The growing delays between tries (SECURITY.md 9, test/security/09) are off: this story is about the hard
+// limit, reached by wrong codes typed back to back.
 beforeAll(async () => {
-  h = await startStory();
+  h = await startStory({ ATTEMPT_DELAYS_SECONDS: '0' });
 });
 afterAll(() => h.close());
 
@@ -74,7 +76,8 @@ describe.each(LOCALES)('lockout offers a person (%s)', (locale) => {
       [OPENERS[locale][2], [bot('ask_identifier', ['agent'])]],
       [account.email, [bot('ask_channel', CHANNEL_CHOICES)]],
       [press('channel_email'), [bot('locked_out', ['agent'])]],
-      [SAYS.agent[locale], [bot('handoff_started', ['cancel'])]],
+      // The person hears their place in line; the Spanish story's person is still waiting when the English one asks.
+      [SAYS.agent[locale], [bot('handoff_started', ['cancel']), bot('handoff_queue_no_estimate', ['cancel'], { position: LOCALES.indexOf(locale) + 1 })]],
     ]);
     const handoffs = h.audit.entries().filter((e) => e.event === 'handoff' && e.conversationId === third);
     expect(handoffs.map((e) => e.outcome)).toEqual(['locked_out']);

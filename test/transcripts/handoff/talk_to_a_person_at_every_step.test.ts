@@ -38,6 +38,8 @@ const reasonAt: Record<WaitingState, HandoffReason> = {
 
 describe.each(LOCALES)('talk to a person at every step (%s)', (locale) => {
   const { bot } = copy(locale);
+  /** Where the person is in the line; nobody has been taken yet, so there is no wait estimate (src/handoff/). */
+  const inLine = (position: number) => bot('handoff_queue_no_estimate', ['cancel'], { position });
   /** The prompt the step repeats when the person comes back to it (welcome and the link have none). */
   const promptAt: Record<WaitingState, Line[]> = {
     welcome: [bot('welcome_prompt', ['recover', 'agent'])],
@@ -52,19 +54,20 @@ describe.each(LOCALES)('talk to a person at every step (%s)', (locale) => {
     const conv = conversation(`person-at-${state}`, locale);
     await reach(h, conv, locale, state);
     await play(h, conv, locale, [
-      [SAYS.agent[locale], [bot('handoff_started', ['cancel'])]],
+      [SAYS.agent[locale], [bot('handoff_started', ['cancel']), inLine(1)]],
       [SAYS.cancel[locale], [bot('handoff_cancelled'), ...promptAt[state]]],
     ]);
     const handoffs = h.audit.entries().filter((e) => e.event === 'handoff' && e.conversationId === conv);
     expect(handoffs.map((e) => e.outcome)).toEqual([reasonAt[state]]);
   });
 
-  it('keeps the person company while they wait', async () => {
+  it('keeps the person company while they wait, saying their place in line again, and lets them leave', async () => {
     const conv = conversation('person-waiting', locale);
     await reach(h, conv, locale, 'identify');
     await play(h, conv, locale, [
-      [SAYS.agent[locale], [bot('handoff_started', ['cancel'])]],
-      ['?', [line(locale, 'handoff_waiting', ['cancel'])]],
+      [SAYS.agent[locale], [bot('handoff_started', ['cancel']), inLine(1)]],
+      ['?', [line(locale, 'handoff_waiting', ['cancel']), inLine(1)]],
+      [SAYS.cancel[locale], [bot('handoff_cancelled'), ...promptAt.identify]],
     ]);
   });
 });

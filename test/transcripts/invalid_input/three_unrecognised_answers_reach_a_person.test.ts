@@ -25,7 +25,8 @@ describe.each(LOCALES)('three unrecognised answers reach a person (%s)', (locale
       [OPENERS[locale][1], [bot('ask_identifier', ['agent'])]],
       [first, [bot('not_understood'), bot('ask_identifier', ['agent'])]],
       [second, [bot('not_understood'), bot('ask_identifier', ['agent'])]],
-      [third, [bot('handoff_started', ['cancel'])]],
+      // Handed over, and told their place in line (the Spanish story's person is still waiting when the English one is).
+      [third, [bot('handoff_started', ['cancel']), bot('handoff_queue_no_estimate', ['cancel'], { position: LOCALES.indexOf(locale) + 1 })]],
     ]);
     const handoffs = h.audit.entries().filter((e) => e.event === 'handoff' && e.conversationId === conv);
     expect(handoffs.map((e) => e.outcome)).toEqual(['not_understood']);
