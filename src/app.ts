@@ -301,6 +301,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       logger,
       brand: config.brandName,
       brandColor: config.brandColor,
+      embedOrigins: config.embedOrigins,
       outboxUrl: config.devRoutes && outbox ? OUTBOX_PAGE_PATH : undefined,
     });
   }

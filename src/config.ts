@@ -112,6 +112,18 @@ export const configSchema = z.object({
     .default('#6B21A8'),
   /** The local Direct Line channel and the web widget at "/"; default on when no app credentials are set. */
   DIRECT_LINE_ENABLED: boolFromEnv.optional(),
+  /** Sites that may embed the widget (GET /embed.js): comma-separated origins, https (http only for localhost). */
+  EMBED_ALLOWED_ORIGINS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return parseEmbedOrigins(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Human handoff: the built-in agent console at /agent, the Bot Framework handoff protocol, or both. */
   HANDOFF_MODE: z.enum(['console', 'protocol', 'both']).default('console'),
   /** Console agents: name:scrypt-hash,... (npm run agent:hash); name:password only outside production. */
@@ -182,6 +194,11 @@ export interface Config {
   brandColor: string;
   /** Serve the local Direct Line channel and the web widget (needs no app credentials: it posts to /api/messages unauthenticated). */
   directLineEnabled: boolean;
+  /**
+   * Origins that may frame the widget page (CSP frame-ancestors): EMBED_ALLOWED_ORIGINS, plus any
+   * http://localhost and http://127.0.0.1 port in development. Empty = the widget page cannot be framed.
+   */
+  embedOrigins: string[];
   /** Human handoff (src/handoff/): how it reaches agents, who may sign in to the console, the desk's hours. */
   handoff: HandoffConfig;
 }
@@ -358,6 +375,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditLog: c.AUDIT_LOG,
     brandColor: c.BRAND_COLOR,
     directLineEnabled: c.DIRECT_LINE_ENABLED ?? !c.MICROSOFT_APP_ID,
+    embedOrigins: [
+      ...(c.EMBED_ALLOWED_ORIGINS ?? []),
+      ...(c.NODE_ENV === 'development' ? ['http://localhost:*', 'http://127.0.0.1:*'] : []),
+    ],
     handoff: handoffConfigOf(c, c.NODE_ENV === 'production' ? false : (c.DEV_ROUTES ?? true)),
     nudge: { afterMs: c.NUDGE_AFTER_SECONDS * 1000, pollMs: c.NUDGE_POLL_MS },
     policy: {
@@ -376,4 +397,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       repromptLimit: c.REPROMPT_LIMIT,
     },
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * EMBED_ALLOWED_ORIGINS: "https://www.example.com, https://help.example.com". Each entry is an origin only
+ * (scheme, host, optional port; no path, no wildcard), https, or http for localhost; returned normalised.
+ */
+export function parseEmbedOrigins(value: string): string[] {
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  return entries.map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new Error(`"${entry}" is not an origin like https://www.example.com`);
+    }
+    const bare = entry.replace(/\/+$/, '').toLowerCase();
+    if (entry.includes('*') || url.origin === 'null' || url.origin.toLowerCase() !== bare.replace(/:443$/, '').replace(/^(http:\/\/[^/]+):80$/, '$1')) {
+      throw new Error(`"${entry}" must be an origin only (scheme, host and port; no path, query or wildcard), like https://www.example.com`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+      throw new Error(`"${entry}" must use https (http only for localhost)`);
+    }
+    return url.origin;
+  });
 }

@@ -15,6 +15,9 @@ const en = {
   noscript: 'This chat needs JavaScript. Turn it on and reload the page.',
   outbox_link: 'Development outbox: codes and notices the bot sent',
   new_tab: '(opens in a new tab)',
+  // The embed snippet's launcher button (GET /embed.js, data-mode="launcher").
+  embed_open: 'Chat with {brand}',
+  embed_close: 'Close the {brand} chat',
   // The development outbox page.
   outbox_title: 'Development outbox · {brand}',
   outbox_heading: 'Development outbox',
@@ -46,6 +49,8 @@ const es: Record<WidgetPageKey, string> = {
   noscript: 'Este chat necesita JavaScript. Actívalo y vuelve a cargar la página.',
   outbox_link: 'Bandeja de salida de desarrollo: códigos y avisos que envió el bot',
   new_tab: '(se abre en una pestaña nueva)',
+  embed_open: 'Chatea con {brand}',
+  embed_close: 'Cerrar el chat de {brand}',
   outbox_title: 'Bandeja de salida de desarrollo · {brand}',
   outbox_heading: 'Bandeja de salida de desarrollo',
   outbox_intro:

@@ -17,6 +17,8 @@ export class StaticAsset {
     name: string,
     readonly contentType: string,
     readonly body: Buffer,
+    /** For a file at a fixed address (the embed snippet): its cache lifetime, and whether other sites may load it. */
+    readonly options: { cacheControl?: string; crossOrigin?: boolean } = {},
   ) {
     const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
     const dot = name.lastIndexOf('.');
@@ -26,10 +28,10 @@ export class StaticAsset {
 
   async send(req: Request, res: Response): Promise<void> {
     res.header('Content-Type', this.contentType);
-    res.header('Cache-Control', 'public, max-age=31536000, immutable');
+    res.header('Cache-Control', this.options.cacheControl ?? 'public, max-age=31536000, immutable');
     res.header('ETag', this.etag);
     res.header('X-Content-Type-Options', 'nosniff');
-    res.header('Cross-Origin-Resource-Policy', 'same-origin');
+    res.header('Cross-Origin-Resource-Policy', this.options.crossOrigin ? 'cross-origin' : 'same-origin');
     res.header('Vary', 'Accept-Encoding');
     if (req.header('if-none-match') === this.etag) return void res.sendRaw(304, '');
     if (/\bgzip\b/.test(req.header('accept-encoding') ?? '')) {

@@ -18,6 +18,8 @@ export interface WebWidgetDeps {
   brandColor: string;
   /** The development outbox page, linked from the widget when development routes are on. */
   outboxUrl?: string | undefined;
+  /** Origins that may frame the widget page (the embed snippet, GET /embed.js). */
+  embedOrigins?: string[];
 }
 
 /** The bot's account id in Direct Line conversations. */
@@ -34,6 +36,7 @@ export function registerWebWidget(server: Server, deps: WebWidgetDeps): DirectLi
   registerWidgetPage(server, {
     brand: deps.brand,
     brandColor: deps.brandColor,
+    embedOrigins: deps.embedOrigins ?? [],
     ...(deps.outboxUrl ? { outboxUrl: deps.outboxUrl } : {}),
   });
   return channel;

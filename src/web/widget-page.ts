@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Request, Response, Server } from 'restify';
 import { text } from '../../dialogs/catalog.js';
-import { widgetCopyFor, widgetText } from '../../dialogs/pages/widget-page.js';
+import { widgetCopyFor, widgetText, type WidgetPageKey } from '../../dialogs/pages/widget-page.js';
 import type { Locale } from '../../machines/recovery.types.js';
 import { randomToken } from '../services/secrets.js';
 import { DIRECT_LINE_PREFIX, safeHost } from './directline/directline-routes.js';
@@ -24,6 +24,8 @@ export interface WidgetPageDeps {
   outboxUrl?: string;
   /** Stream activities over a WebSocket (falls back to nothing: directlinejs then retries); false = polling. */
   webSocket?: boolean;
+  /** Origins that may show the page in a frame (the embed snippet); empty = none may. */
+  embedOrigins?: string[];
 }
 
 const assetsDir = join(dirname(fileURLToPath(import.meta.url)), 'assets');
@@ -49,7 +51,7 @@ export function webChatBundlePath(): string {
  */
 const EMPTY_STYLE_HASH = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 
-export function widgetCsp(nonce: string, host: string | null): string {
+export function widgetCsp(nonce: string, host: string | null, embedOrigins: readonly string[] = []): string {
   const sockets = host ? ` ws://${host} wss://${host}` : '';
   return [
     "default-src 'none'",
@@ -63,7 +65,8 @@ export function widgetCsp(nonce: string, host: string | null): string {
     `connect-src 'self'${sockets}`,
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'none'",
+    // Framed only by the sites allowed to embed it (EMBED_ALLOWED_ORIGINS), or by none.
+    embedOrigins.length ? `frame-ancestors 'self' ${embedOrigins.join(' ')}` : "frame-ancestors 'none'",
   ].join('; ');
 }
 
@@ -77,10 +80,32 @@ export function registerWidgetPage(server: Server, deps: WidgetPageDeps): void {
     return new StaticAsset('widget.css', 'text/css; charset=utf-8', Buffer.from(vars + readFileSync(join(assetsDir, 'widget.css'), 'utf8')));
   });
 
+  // The embed snippet: at a fixed address other sites load, so cached for a day (revalidated by ETag), not a year.
+  const embedSettings = {
+    colors: { brand: deps.brandColor, onBrand: textColorOn(deps.brandColor) },
+    brand: deps.brand,
+    copy: {
+      es: pick(widgetCopyFor('es', { brand: deps.brand })),
+      en: pick(widgetCopyFor('en', { brand: deps.brand })),
+    },
+  };
+  let embed: StaticAsset | null = null;
+  server.get('/embed.js', async (req: Request, res: Response) => {
+    embed ??= new StaticAsset(
+      'embed.js',
+      'application/javascript; charset=utf-8',
+      Buffer.from(readFileSync(join(assetsDir, 'embed.js'), 'utf8').replace('__CLAVE_EMBED_SETTINGS__', JSON.stringify(embedSettings))),
+      { cacheControl: 'public, max-age=86400, stale-while-revalidate=604800', crossOrigin: true },
+    );
+    return embed.send(req, res);
+  });
+
   server.get('/widget/:file', async (req: Request, res: Response) => bundle.serve(req, res, String(req.params.file ?? '')));
 
   server.get('/', async (req: Request, res: Response) => {
     const locale = localeOfRequest(req);
+    // ?embed=1: inside the embed snippet's iframe, only the chat (the host site has its own header).
+    const embedded = (req.query as Record<string, unknown> | undefined)?.embed === '1';
     const nonce = randomToken(16);
     const copy = (l: Locale) => widgetCopyFor(l, { brand: deps.brand });
     const config = {
@@ -112,8 +137,8 @@ export function registerWidgetPage(server: Server, deps: WidgetPageDeps): void {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${bundle.url(styles)}">
 </head>
-<body>
-<header class="bar">
+<body${embedded ? ' class="embed"' : ''}>
+${embedded ? '' : `<header class="bar">
   <h1 class="brand" data-copy="heading">${t('heading')}</h1>
   <div class="lang" role="group" aria-labelledby="lang-label">
     <span id="lang-label" class="visually-hidden" data-copy="language_label">${t('language_label')}</span>
@@ -124,7 +149,7 @@ export function registerWidgetPage(server: Server, deps: WidgetPageDeps): void {
 <div class="about">
   <p class="intro" data-copy="intro">${t('intro')}</p>
   ${outbox}
-</div>
+</div>`}
 <main id="chat" class="chat" aria-label="${t('chat_label')}" data-copy-label="chat_label">
   <div id="webchat" class="webchat"></div>
   <p id="status" class="status" role="status" data-copy="connecting">${t('connecting')}</p>
@@ -138,11 +163,18 @@ export function registerWidgetPage(server: Server, deps: WidgetPageDeps): void {
 `;
     res.header('Content-Type', 'text/html; charset=utf-8');
     res.header('Cache-Control', 'no-store');
-    res.header('Content-Security-Policy', widgetCsp(nonce, safeHost(req.headers.host)));
+    const embedOrigins = deps.embedOrigins ?? [];
+    res.header('Content-Security-Policy', widgetCsp(nonce, safeHost(req.headers.host), embedOrigins));
     res.header('X-Content-Type-Options', 'nosniff');
     res.header('Referrer-Policy', 'no-referrer');
-    res.header('X-Frame-Options', 'DENY');
+    // X-Frame-Options cannot name other sites: when some may embed the page, CSP frame-ancestors alone decides.
+    if (!embedOrigins.length) res.header('X-Frame-Options', 'DENY');
     res.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
     res.sendRaw(200, html);
   });
+}
+
+/** The words the embed snippet needs (the frame's title, the launcher button), nothing else. */
+function pick(copy: Record<WidgetPageKey, string>): Pick<Record<WidgetPageKey, string>, 'chat_label' | 'embed_open' | 'embed_close'> {
+  return { chat_label: copy.chat_label, embed_open: copy.embed_open, embed_close: copy.embed_close };
 }
