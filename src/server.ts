@@ -21,6 +21,55 @@ export interface ServerDeps {
   isReady: () => Promise<boolean>;
   /** Present only when development routes are on. */
   dev?: { outbox: DevOutbox; directory: AccountDirectory };
+  /** Counts turns being served, so a shutdown can let them finish; one of its own when absent. */
+  inFlight?: InFlightRequests;
+}
+
+/**
+ * Turns being served on /api/messages, and whether the server is shutting down. A graceful shutdown marks
+ * it closing (readiness fails, responses ask clients to drop the connection) and waits until it is idle.
+ */
+export class InFlightRequests {
+  private count = 0;
+  private shuttingDown = false;
+  private readonly idleWaiters = new Set<() => void>();
+
+  get size(): number {
+    return this.count;
+  }
+
+  get closing(): boolean {
+    return this.shuttingDown;
+  }
+
+  beginClosing(): void {
+    this.shuttingDown = true;
+  }
+
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.count++;
+    try {
+      return await work();
+    } finally {
+      this.count--;
+      if (this.count === 0) for (const wake of this.idleWaiters) wake();
+    }
+  }
+
+  /** Resolves true once nothing is in flight, or false when `timeoutMs` passes first. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (idle: boolean) => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(wake);
+        resolve(idle);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.idleWaiters.add(wake);
+    });
+  }
 }
 
 export function securityHeaders(res: Response): void {
@@ -33,18 +82,24 @@ const signInSchema = z.object({ identifier: z.string().min(1).max(320), password
 
 export function createServer(deps: ServerDeps): Server {
   const server = restify.createServer({ name: 'clave', handleUncaughtExceptions: false });
+  const inFlight = deps.inFlight ?? new InFlightRequests();
+  // While shutting down, a kept-alive connection would otherwise go on carrying new requests to this instance.
+  server.pre((_req: Request, res: Response, next: () => void) => {
+    if (inFlight.closing) res.setHeader('Connection', 'close');
+    next();
+  });
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: true }));
 
   server.post('/api/messages', async (req: Request, res: Response) => {
-    await deps.adapter.process(req, res, (context) => deps.bot.run(context));
+    await inFlight.track(() => deps.adapter.process(req, res, (context) => deps.bot.run(context)));
   });
 
   server.get('/healthz', async (_req: Request, res: Response) => {
     res.send(200, { status: 'ok' });
   });
   server.get('/readyz', async (_req: Request, res: Response) => {
-    const ready = await deps.isReady().catch(() => false);
+    const ready = !inFlight.closing && (await deps.isReady().catch(() => false));
     res.send(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
   });
 
@@ -65,7 +120,10 @@ export function createServer(deps: ServerDeps): Server {
     });
     server.post('/dev/sign-in', async (req: Request, res: Response) => {
       const parsed = signInSchema.safeParse(req.body);
-      if (!parsed.success) return res.send(400, { ok: false, error: 'identifier and password are required' });
+      if (!parsed.success) {
+        res.send(400, { ok: false, error: 'identifier and password are required' });
+        return;
+      }
       const result = await directory.signIn(parsed.data.identifier, parsed.data.password);
       res.send(result ? 200 : 401, result ? { ok: true, session: result.session } : { ok: false, error: 'Invalid email or password.' });
     });

@@ -35,7 +35,7 @@ export class ConversationLocks {
       return await work();
     } finally {
       // Release only our own lock: if it expired and someone else holds it now, leave theirs alone.
-      if ((await this.store.get(key)) === token) await this.store.del(key);
+      await this.store.deleteIfEquals(key, token);
     }
   }
 }

@@ -55,7 +55,11 @@ export class ResetService {
   /** The chart's issueResetLink actor: refuses unless this conversation proved every factor it needs. */
   async issueLink(input: IssueLinkInput): Promise<IssueLinkOutput> {
     const { store, secrets, clock, linkTtlMs } = this.deps;
-    const verification = await this.deps.verification.verificationOf(input.conversationId);
+    // Both reads go out together (one round trip to Redis); the previous link is only used once this one is allowed.
+    const [verification, previous] = await Promise.all([
+      this.deps.verification.verificationOf(input.conversationId),
+      store.get(conversationLinkKey(input.conversationId)),
+    ]);
     if (!verification || verification.subject !== input.subject) throw new Error('conversation is not verified');
     if (verification.secondFactorRequired && verification.secondFactorVerifiedAt === null) {
       throw new Error('second factor not verified');
@@ -69,10 +73,12 @@ export class ResetService {
       expiresAt: clock.now() + linkTtlMs,
     };
     // A new link kills the previous one for this conversation.
-    const previous = await store.get(conversationLinkKey(input.conversationId));
     if (previous) await store.del(tokenKey(previous));
-    await store.set(tokenKey(hash), JSON.stringify(grant), linkTtlMs);
-    await store.set(conversationLinkKey(input.conversationId), hash, linkTtlMs);
+    // Sent together (one round trip to Redis); a connection applies them in this order.
+    await Promise.all([
+      store.set(tokenKey(hash), JSON.stringify(grant), linkTtlMs),
+      store.set(conversationLinkKey(input.conversationId), hash, linkTtlMs),
+    ]);
     this.deps.audit.record({ event: 'reset_link_issued', conversationId: input.conversationId, accountId: grant.accountId, outcome: 'ok' });
     return { url: `${this.deps.publicBaseUrl}/reset/${token}`, validMinutes: Math.round(linkTtlMs / 60_000) };
   }

@@ -1,5 +1,5 @@
 // Everything between "who are you" and "here is your reset link": subjects, one-time codes, send limits,
-// failure counting and lockout, and the second factor. Implements the chart's actors.
+// failure counting, growing delays and lockout, and the second factor. Implements the chart's actors.
 //
 // A subject is an HMAC: of the account id when the identifier matched, of the identifier when it did not.
 // Both look alike, both get codes issued (a missing account gets one that can never match), and both are
@@ -44,6 +44,8 @@ export interface VerificationRecord {
 
 const DAY = 24 * 3600_000;
 const QUARTER_HOUR = 15 * 60_000;
+/** What a code that can never match is compared against, so a wrong code costs the same with or without an account. */
+const NO_CODE_HASH = '0'.repeat(64);
 /** How long a verified conversation may still ask for a reset link. */
 export const VERIFICATION_TTL_MS = 30 * 60_000;
 
@@ -56,6 +58,7 @@ export const keys = {
   failures: (subject: string) => `failures:{${subject}}`,
   lock: (subject: string) => `lock:{${subject}}`,
   lockNotice: (subject: string) => `lock-notice:{${subject}}`,
+  attemptWait: (subject: string) => `attempt-wait:{${subject}}`,
   sends15: (who: string) => `sends-15m:{${who}}`,
   sendsDay: (who: string) => `sends-day:{${who}}`,
   cooldown: (subject: string, channel: Channel) => `send-cooldown:{${subject}}:${channel}`,
@@ -70,6 +73,15 @@ export interface VerificationDeps {
   audit: AuditLog;
   delivery: DeliveryQueue;
   compose: NotificationComposer;
+}
+
+/**
+ * The wait after the n-th failure on a subject (SECURITY.md 9): the n-th configured delay, the last one
+ * repeating. 0 before any failure or when no delays are configured.
+ */
+export function delayAfterFailures(delaysMs: readonly number[], failures: number): number {
+  if (failures < 1 || delaysMs.length === 0) return 0;
+  return delaysMs[Math.min(failures, delaysMs.length) - 1] ?? 0;
 }
 
 export function destinationFor(account: Account | null, channel: Channel): { to: string; via: 'email' | 'sms' } | null {
@@ -108,36 +120,53 @@ export class VerificationService {
     return (await this.deps.store.get(keys.lock(subject))) !== null;
   }
 
+  /** Whole seconds until a try on this subject is checked again; 0 when it may try now. */
+  async secondsToWait(subject: string): Promise<number> {
+    const until = Number(await this.deps.store.get(keys.attemptWait(subject)));
+    return until > this.now ? Math.ceil((until - this.now) / 1000) : 0;
+  }
+
   async sendCode(input: SendCodeInput): Promise<SendCodeOutput> {
     const { store, secrets, policy } = this.deps;
-    if (await this.isLocked(input.subject)) return { locked: true };
-    const account = await this.accountFor(input.subject);
+    // Reads that do not depend on each other go out together: one round trip to Redis, not three.
+    const [locked, account, existing] = await Promise.all([
+      this.isLocked(input.subject),
+      this.accountFor(input.subject),
+      store.get(keys.code(input.conversationId)),
+    ]);
+    if (locked) return { locked: true };
     const destination = destinationFor(account, input.channel);
     const code = randomDigits(policy.codeDigits);
 
     const allowed = await this.takeSendAllowance(input.subject, input.channel, destination?.to ?? null);
-    const existing = await store.get(keys.code(input.conversationId));
     // A send held back by a limit keeps the code already out there working, so the owner is not stranded.
     if (!allowed && existing) {
       this.deps.audit.record({ event: 'code_send_held', conversationId: input.conversationId, accountId: account?.id ?? null, channel: input.channel, outcome: 'limited' });
       return { locked: false };
     }
+    // The hash and the message are made whether or not there is somewhere to send (and only kept or sent when
+    // there is), so the reply takes the same work, and the same time, for an account and for nobody (SECURITY.md 1).
+    const hash = secrets.hash('code', `${input.conversationId}|${input.subject}|${code}`);
+    const message = this.deps.compose.code(
+      destination ?? { to: '', via: input.channel === 'sms' ? 'sms' : 'email' },
+      input.locale,
+      code,
+      Math.round(policy.codeTtlMs / 60_000),
+    );
     const record: CodeRecord = {
       subject: input.subject,
       channel: input.channel,
-      hash: destination && allowed ? secrets.hash('code', `${input.conversationId}|${input.subject}|${code}`) : null,
+      hash: destination && allowed ? hash : null,
       expiresAt: this.now + policy.codeTtlMs,
     };
     // Overwriting the record is what kills the previous code on a resend. It outlives the code so a late
     // right answer hears "expired" (and is not counted as a failure) rather than "wrong".
-    await store.set(keys.code(input.conversationId), JSON.stringify(record), policy.codeTtlMs * 2);
-    await store.del(keys.codeTries(input.conversationId));
+    await Promise.all([
+      store.set(keys.code(input.conversationId), JSON.stringify(record), policy.codeTtlMs * 2),
+      store.del(keys.codeTries(input.conversationId)),
+    ]);
 
-    if (account && destination && allowed) {
-      this.deps.delivery.enqueue(
-        this.deps.compose.code(destination, input.locale, code, Math.round(policy.codeTtlMs / 60_000)),
-      );
-    }
+    if (account && destination && allowed) this.deps.delivery.enqueue(message);
     this.deps.audit.record({
       event: allowed ? 'code_sent' : 'code_send_held',
       conversationId: input.conversationId,
@@ -151,24 +180,30 @@ export class VerificationService {
   /** Counts a send against every limit; false when any of them holds it back (SECURITY.md 10). */
   private async takeSendAllowance(subject: string, channel: Channel, destination: string | null): Promise<boolean> {
     const { store, policy, secrets } = this.deps;
-    const who = [subject, ...(destination ? [secrets.hash('destination', destination)] : [])];
+    // No destination is counted under a stand-in of its own: the same counters, the same work (SECURITY.md 1).
+    const who = [subject, secrets.hash('destination', destination ?? `none|${subject}|${channel}`)];
     if (policy.resendCooldownMs > 0 && !(await store.setIfAbsent(keys.cooldown(subject, channel), '1', policy.resendCooldownMs))) {
       return false;
     }
-    let allowed = true;
-    for (const w of who) {
-      const in15 = await store.incr(keys.sends15(w), QUARTER_HOUR);
-      const inDay = await store.incr(keys.sendsDay(w), DAY);
-      if (in15 > policy.sendsPer15Minutes || inDay > policy.sendsPerDay) allowed = false;
-    }
-    return allowed;
+    // Every counter counts the send, whatever the others say; sent together, they take one round trip.
+    const counts = await Promise.all(
+      who.map((w) => Promise.all([store.incr(keys.sends15(w), QUARTER_HOUR), store.incr(keys.sendsDay(w), DAY)])),
+    );
+    return counts.every(([in15, inDay]) => in15 <= policy.sendsPer15Minutes && inDay <= policy.sendsPerDay);
   }
 
   async verifyCode(input: VerifyCodeInput): Promise<VerifyCodeOutput> {
     const { store, secrets, policy } = this.deps;
     const none: SecondFactorKind[] = [];
-    if (await this.isLocked(input.subject)) return { outcome: 'locked', secondFactors: none };
-    const raw = await store.get(keys.code(input.conversationId));
+    // The reads behind the checks go out together (one round trip); the checks still apply in this order.
+    const [lockedOut, wait, raw] = await Promise.all([
+      this.isLocked(input.subject),
+      this.secondsToWait(input.subject),
+      store.get(keys.code(input.conversationId)),
+    ]);
+    if (lockedOut) return { outcome: 'locked', secondFactors: none };
+    // Too soon after a failure: not checked, not counted, and the code keeps its tries.
+    if (wait > 0) return { outcome: 'wait', secondFactors: none, waitSeconds: wait };
     const record = raw ? (JSON.parse(raw) as CodeRecord) : null;
     if (record && record.subject === input.subject) {
       if (this.now > record.expiresAt) return { outcome: 'expired', secondFactors: none };
@@ -177,9 +212,10 @@ export class VerificationService {
         await store.del(keys.code(input.conversationId));
         return { outcome: 'exhausted', secondFactors: none };
       }
+      // Checked against a stand-in when there is nothing to match (no account or channel): the same work either way.
       const matches =
-        record.hash !== null &&
-        secrets.matches('code', `${input.conversationId}|${input.subject}|${input.code}`, record.hash);
+        secrets.matches('code', `${input.conversationId}|${input.subject}|${input.code}`, record.hash ?? NO_CODE_HASH) &&
+        record.hash !== null;
       // take() makes the code single use even when two turns race with the right code.
       if (matches && (await store.take(keys.code(input.conversationId))) !== null) {
         return this.markCodeVerified(input);
@@ -219,6 +255,8 @@ export class VerificationService {
   async verifySecondFactor(input: VerifySecondFactorInput): Promise<VerifySecondFactorOutput> {
     const { store, directory } = this.deps;
     if (await this.isLocked(input.subject)) return { outcome: 'locked' };
+    const wait = await this.secondsToWait(input.subject);
+    if (wait > 0) return { outcome: 'wait', waitSeconds: wait };
     const verification = await this.verificationOf(input.conversationId);
     let ok = false;
     if (verification && verification.subject === input.subject) {
@@ -259,7 +297,12 @@ export class VerificationService {
     const failures = await store.incr(keys.failures(subject), policy.failureWindowMs);
     const account = await this.accountFor(subject);
     this.deps.audit.record({ event, conversationId, accountId: account?.id ?? null, channel, outcome: 'wrong' });
-    if (failures < policy.accountFailuresPerWindow) return false;
+    if (failures < policy.accountFailuresPerWindow) {
+      // Each failure makes the next try wait a little longer, whichever conversation it comes from.
+      const delay = delayAfterFailures(policy.attemptDelaysMs, failures);
+      if (delay > 0) await store.set(keys.attemptWait(subject), String(this.now + delay), delay);
+      return false;
+    }
     await store.set(keys.lock(subject), '1', policy.lockoutMs);
     // The owner hears about it once per lockout, not once per failed try.
     if (await store.setIfAbsent(keys.lockNotice(subject), '1', policy.lockoutMs)) {

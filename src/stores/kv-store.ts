@@ -17,6 +17,8 @@ export interface KeyValueStore {
   /** Sets only when absent; true when this call set it. */
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
   del(key: string): Promise<void>;
+  /** Deletes the key only while it holds `value`, in one atomic step (releasing a lock); true when it did. */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
   /** Reads and deletes in one step, so two callers can never both get the value (single use). */
   take(key: string): Promise<string | null>;
   /** Increments a counter; the TTL is set when the counter is created and not extended. */
@@ -79,6 +81,12 @@ export class MemoryStore implements KeyValueStore {
   async del(key: string): Promise<void> {
     this.entries.delete(key);
     this.sortedSets.delete(key);
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    if (this.live(key)?.value !== value) return false;
+    this.entries.delete(key);
+    return true;
   }
 
   async take(key: string): Promise<string | null> {

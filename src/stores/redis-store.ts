@@ -62,6 +62,19 @@ const compareAndSetVersioned = defineScript({
   transformReply: (reply: unknown) => Number(reply),
 });
 
+// Delete only while the key holds the caller's value (a lock's token): one round trip instead of GET then DEL.
+const deleteIfEqual = defineScript({
+  NUMBER_OF_KEYS: 1,
+  SCRIPT: `
+    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+    return 0`,
+  parseCommand(parser: CommandParser, key: string, value: string) {
+    parser.pushKey(key);
+    parser.push(value);
+  },
+  transformReply: (reply: unknown) => Number(reply),
+});
+
 // Claim due members: read the lowest-scored members up to the limit and remove them in the same script, so
 // two instances polling at once can never both get one. Redis runs a script alone, start to end.
 const claimDueMembers = defineScript({
@@ -92,7 +105,7 @@ function buildClient(url: string, options: RedisStoreOptions) {
       },
     },
     // Sent as EVALSHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT, e.g. after a restart.
-    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers },
+    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers, deleteIfEqual },
   });
 }
 
@@ -204,6 +217,10 @@ export class RedisStore implements KeyValueStore {
 
   async del(key: string): Promise<void> {
     await this.run('DEL', () => this.client.del(this.k(key)));
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    return (await this.run('delete-if-equal', () => this.client.deleteIfEqual(this.k(key), value))) === 1;
   }
 
   async take(key: string): Promise<string | null> {

@@ -78,6 +78,17 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       expect(await store.get(k)).toBe('kept');
     });
 
+    it('deleteIfEquals deletes only while the key holds the given value', async () => {
+      const { store } = await make();
+      const k = key();
+      await store.set(k, 'mine', 10_000);
+      expect(await store.deleteIfEquals(k, 'theirs')).toBe(false);
+      expect(await store.get(k)).toBe('mine');
+      expect(await store.deleteIfEquals(k, 'mine')).toBe(true);
+      expect(await store.get(k)).toBeNull();
+      expect(await store.deleteIfEquals(k, 'mine')).toBe(false);
+    });
+
     it('take on a missing key returns null', async () => {
       const { store } = await make();
       expect(await store.take(key())).toBeNull();
