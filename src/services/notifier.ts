@@ -65,7 +65,10 @@ export class DeliveryQueue {
   ) {}
 
   enqueue(message: OutgoingMessage): void {
-    const job = this.deliver(message).finally(() => this.pending.delete(job));
+    // Start after the turn has answered: even opening the provider's connection must not add to its time.
+    const job = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.deliver(message))
+      .finally(() => this.pending.delete(job));
     this.pending.add(job);
   }
 
