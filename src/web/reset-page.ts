@@ -11,6 +11,8 @@ import type { Clock } from '../clock.js';
 import { securityHeaders } from '../server.js';
 import type { PasswordPolicy, ResetService } from '../services/reset-service.js';
 import { randomToken, type Secrets } from '../services/secrets.js';
+import { escapeHtml } from './html.js';
+import { localeOfRequest } from './page-locale.js';
 
 export interface ResetPageDeps {
   reset: ResetService;
@@ -34,39 +36,6 @@ const CSRF_CLOCK_SKEW_MS = 60_000;
 
 const DEFAULT_LIMITS = { min: 8, max: 256 };
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-/** The grant-less pages speak the language the request asks for: ?lang= first, then Accept-Language. */
-function requestLocale(req: Request): Locale {
-  const lang = (req.query as Record<string, unknown> | undefined)?.lang;
-  if (typeof lang === 'string') {
-    const hint = lang.toLowerCase();
-    if (hint.startsWith('es')) return 'es';
-    if (hint.startsWith('en')) return 'en';
-  }
-  const ranges = String(req.header('accept-language') ?? '')
-    .split(',')
-    .map((part, index) => {
-      const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
-      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
-    })
-    .filter((r) => r.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  for (const range of ranges) {
-    if (range.tag.startsWith('es')) return 'es';
-    if (range.tag.startsWith('en')) return 'en';
-  }
-  return 'en';
-}
 
 function cookieValue(req: Request, name: string): string | null {
   for (const part of String(req.header('cookie') ?? '').split(';')) {
@@ -237,7 +206,7 @@ ${problems}<form method="post" action="/reset/${escapeHtml(encodeURIComponent(to
     const err = error instanceof Error ? { name: error.name, message: error.message } : { name: 'unknown' };
     deps.logger?.error({ err }, 'reset page failed');
     // Never rethrow: restify's error handler would log the path, and the path holds the token.
-    if (!res.headersSent) send(req, res, simplePage(500, requestLocale(req), 'error'));
+    if (!res.headersSent) send(req, res, simplePage(500, localeOfRequest(req), 'error'));
   };
 
   // Before routing and body parsing, so even restify's own refusals (a body too large, an unknown content
@@ -255,7 +224,7 @@ ${problems}<form method="post" action="/reset/${escapeHtml(encodeURIComponent(to
     try {
       const token = String(req.params?.token ?? '');
       const grant = await deps.reset.peek(token);
-      send(req, res, grant ? formPage(200, grant.locale, token) : simplePage(410, requestLocale(req), 'expired'));
+      send(req, res, grant ? formPage(200, grant.locale, token) : simplePage(410, localeOfRequest(req), 'expired'));
     } catch (error) {
       failed(req, res, error);
     }
@@ -267,7 +236,7 @@ ${problems}<form method="post" action="/reset/${escapeHtml(encodeURIComponent(to
       const body = (req.body ?? {}) as Record<string, unknown>;
       const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
       const grant = await deps.reset.peek(token);
-      const locale = grant?.locale ?? requestLocale(req);
+      const locale = grant?.locale ?? localeOfRequest(req);
       if (!isCsrfValid(req, field('csrf'), token)) return send(req, res, csrfPage(locale, token));
 
       const outcome = await deps.reset.complete(token, field('password'), deps.policy);
