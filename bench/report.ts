@@ -332,7 +332,9 @@ export function report(r: Results): string {
       '`RESEND_COOLDOWN_SECONDS=0`, `SENDS_PER_15_MINUTES=10` and `SENDS_PER_DAY=50` (the most the schema allows), `ACCOUNT_FAILURES_PER_HOUR=100`, ' +
       `\`DIRECT_LINE_ENABLED=false\`, nudges and metrics as by default, and a demo directory of ${int(plan.accounts)} accounts without 2FA handed out first ` +
       'in, first out, so no account comes near a send limit and no security limit shapes the load. Codes are read from the development outbox ' +
-      '(`app.outbox`), which `bench/clave-server.ts` forwards to the bench over IPC. Redis is a `redis-server` on a free port with ' +
+      '(`app.outbox`), which `bench/clave-server.ts` forwards to the bench over IPC, one message per event-loop turn. Server CPU per turn ' +
+      'comes from `/proc/<pid>/stat`; at 200 turns/s it includes what a server spends whatever the load (timers, the nudge poller, ' +
+      'metrics), so the figure at peak is the cost of a turn. Redis is a `redis-server` on a free port with ' +
       '`maxmemory-policy noeviction` and no persistence, flushed before each variant (c) starts; every phase starts its servers afresh.',
   );
   return lines.join('\n');

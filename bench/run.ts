@@ -13,6 +13,7 @@
 //                                       (--compare=b:name=DIR,c:name=DIR,... for any set; "." is this tree)
 //   npm run bench -- --json=out.json    also write every number measured as JSON
 //   npm run bench -- --no-write         leave bench/RESULTS.md alone
+//   npm run bench -- --report=out.json  render the report again from a run's --json output
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -235,6 +236,7 @@ async function start(ctx: Context, variant: Variant, options: StartVariantOption
 async function stopAll(ctx: Context, running: readonly Running[]): Promise<void> {
   for (const r of running) {
     ctx.ledger.add(r.server);
+    if (r.target.retries) log(`  ${LABEL[r.variant]}: ${r.target.retries} requests sent again after the server closed an idle kept-alive connection`);
     r.target.close();
   }
   await Promise.all(running.map((r) => r.server.stop()));
@@ -737,6 +739,13 @@ async function profile(ctx: Context, variant: Variant): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (args.has('report')) {
+    // Renders the report again from a run's --json output, e.g. after the report's wording changed.
+    const text = report(JSON.parse(readFileSync(args.get('report')!, 'utf8')) as Results);
+    process.stdout.write(`${text}\n`);
+    if (!args.has('no-write')) writeResults(text);
+    return;
+  }
   const startedAt = new Date();
   const loadBefore = os.loadavg();
   const busyBefore = machineBusySeconds();
