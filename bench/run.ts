@@ -3,7 +3,7 @@
 // OpenAI-compatible stand-in), drives them over HTTP on 127.0.0.1 only, prints a table and writes the
 // generated part of bench/RESULTS.md. Every loop is bounded in count and time. Never part of `npm test`.
 //
-//   npm run bench                       the whole run (about 8 minutes)
+//   npm run bench                       the whole run (about 6 minutes)
 //   npm run bench -- --quick            shorter phases, for a first look (about 3 minutes)
 //   npm run bench -- --phases=latency,saturation   only some phases (classifier, saturation, latency, human, redis, llm)
 //   npm run bench -- --rate=200         the fixed rate of the latency phase, in turns per second
