@@ -35,7 +35,32 @@ export interface KeyValueStore {
    * step: of several callers racing for the same members, each member goes to exactly one of them.
    */
   claimDue(key: string, maxScore: number, limit: number): Promise<string[]>;
+  /**
+   * A sliding-window log in one atomic step: forgets members older than the longest window, then adds `member`
+   * at `nowMs` only if, for every limit, fewer than `max` members are younger than `windowMs`. True when it
+   * added it. A refused call leaves the log as it was, so what a limit holds back never counts against it.
+   * The key lives as long as its longest window; `zrem` takes a member back out.
+   */
+  addWithinLimits(key: string, member: string, nowMs: number, limits: readonly WindowLimit[]): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** At most `max` members in any `windowMs` (a sliding window, not a fixed one). */
+export interface WindowLimit {
+  windowMs: number;
+  max: number;
+}
+
+/** The checks both stores make on addWithinLimits' arguments; returns the longest window. */
+export function longestWindow(nowMs: number, limits: readonly WindowLimit[]): number {
+  if (!Number.isFinite(nowMs)) throw new RangeError(`now must be a finite number, got ${nowMs}`);
+  if (limits.length === 0) throw new RangeError('at least one limit is needed');
+  for (const { windowMs, max } of limits) {
+    if (!(Number.isInteger(windowMs) && windowMs > 0 && Number.isInteger(max) && max >= 0)) {
+      throw new RangeError(`a limit needs a positive whole windowMs and a whole max >= 0, got ${windowMs}/${max}`);
+    }
+  }
+  return Math.max(...limits.map((l) => l.windowMs));
 }
 
 interface Entry {
@@ -47,6 +72,8 @@ interface Entry {
 export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, Entry>();
   private readonly sortedSets = new Map<string, Map<string, number>>();
+  /** Expiry of the sorted sets addWithinLimits writes (the others have none). */
+  private readonly sortedSetExpiry = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -81,6 +108,18 @@ export class MemoryStore implements KeyValueStore {
   async del(key: string): Promise<void> {
     this.entries.delete(key);
     this.sortedSets.delete(key);
+    this.sortedSetExpiry.delete(key);
+  }
+
+  /** A sorted set, dropped first if its TTL (addWithinLimits) has run out. */
+  private liveSet(key: string): Map<string, number> | undefined {
+    const expiresAt = this.sortedSetExpiry.get(key);
+    if (expiresAt !== undefined && expiresAt <= this.clock.now()) {
+      this.sortedSets.delete(key);
+      this.sortedSetExpiry.delete(key);
+      return undefined;
+    }
+    return this.sortedSets.get(key);
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
@@ -127,13 +166,29 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async zrem(key: string, member: string): Promise<void> {
-    const set = this.sortedSets.get(key);
+    const set = this.liveSet(key);
     set?.delete(member);
     if (set?.size === 0) this.sortedSets.delete(key);
   }
 
+  async addWithinLimits(key: string, member: string, nowMs: number, limits: readonly WindowLimit[]): Promise<boolean> {
+    const ttl = longestWindow(nowMs, limits);
+    const set = this.liveSet(key) ?? new Map<string, number>();
+    for (const [m, at] of set) if (at <= nowMs - ttl) set.delete(m);
+    // The same bounds as the Redis script: a member exactly windowMs old has left the window.
+    const full = limits.some(({ windowMs, max }) => [...set.values()].filter((at) => at > nowMs - windowMs).length >= max);
+    if (full) {
+      if (set.size === 0) this.sortedSets.delete(key);
+      return false;
+    }
+    set.set(member, nowMs);
+    this.sortedSets.set(key, set);
+    this.sortedSetExpiry.set(key, this.clock.now() + ttl);
+    return true;
+  }
+
   async claimDue(key: string, maxScore: number, limit: number): Promise<string[]> {
-    const set = this.sortedSets.get(key);
+    const set = this.liveSet(key);
     if (!set) return [];
     // Redis orders equal scores by member, lexicographically; so does this.
     const due = [...set]
@@ -154,11 +209,13 @@ export class MemoryStore implements KeyValueStore {
   /** For tests: the live keys (values and sorted sets), as an operator would list them. */
   keys(): string[] {
     for (const key of [...this.entries.keys()]) this.live(key);
+    for (const key of [...this.sortedSetExpiry.keys()]) this.liveSet(key);
     return [...this.entries.keys(), ...this.sortedSets.keys()];
   }
 
   async close(): Promise<void> {
     this.entries.clear();
     this.sortedSets.clear();
+    this.sortedSetExpiry.clear();
   }
 }

@@ -12,7 +12,7 @@
 // - Every command and script touches one key, so keys work unchanged on Redis Cluster; docs/redis-keys.md
 //   lists them all.
 import { createClient, defineScript, ErrorReply, type CommandParser } from 'redis';
-import { StoreUnavailableError, type KeyValueStore } from './kv-store.js';
+import { longestWindow, StoreUnavailableError, type KeyValueStore, type WindowLimit } from './kv-store.js';
 
 export { StoreUnavailableError };
 
@@ -90,6 +90,29 @@ const claimDueMembers = defineScript({
   transformReply: (reply: unknown) => (reply as unknown[]).map(String),
 });
 
+// A sliding-window log: forget what is older than the longest window (ARGV[3]), refuse when any window
+// (ARGV[4], ARGV[6], ... with their maxima after each) already holds its maximum, else add the member. One
+// script, so instances racing for the last slot cannot both get it; a refusal writes nothing.
+const addWithinWindowLimits = defineScript({
+  NUMBER_OF_KEYS: 1,
+  SCRIPT: `
+    local now = tonumber(ARGV[1])
+    local longest = tonumber(ARGV[3])
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
+    for i = 4, #ARGV, 2 do
+      local window = tonumber(ARGV[i])
+      if redis.call('ZCOUNT', KEYS[1], '(' .. (now - window), '+inf') >= tonumber(ARGV[i + 1]) then return 0 end
+    end
+    redis.call('ZADD', KEYS[1], now, ARGV[2])
+    redis.call('PEXPIRE', KEYS[1], longest)
+    return 1`,
+  parseCommand(parser: CommandParser, key: string, member: string, nowMs: number, longestMs: number, limits: readonly WindowLimit[]) {
+    parser.pushKey(key);
+    parser.push(String(nowMs), member, String(longestMs), ...limits.flatMap((l) => [String(l.windowMs), String(l.max)]));
+  },
+  transformReply: (reply: unknown) => Number(reply),
+});
+
 function buildClient(url: string, options: RedisStoreOptions) {
   const minDelayMs = options.reconnect?.minDelayMs ?? 50;
   const maxDelayMs = options.reconnect?.maxDelayMs ?? 2_000;
@@ -105,7 +128,7 @@ function buildClient(url: string, options: RedisStoreOptions) {
       },
     },
     // Sent as EVALSHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT, e.g. after a restart.
-    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers, deleteIfEqual },
+    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers, deleteIfEqual, addWithinWindowLimits },
   });
 }
 
@@ -257,6 +280,12 @@ export class RedisStore implements KeyValueStore {
   async claimDue(key: string, maxScore: number, limit: number): Promise<string[]> {
     if (limit <= 0) return [];
     return this.run('claim-due', () => this.client.claimDueMembers(this.k(key), maxScore, Math.floor(limit)));
+  }
+
+  async addWithinLimits(key: string, member: string, nowMs: number, limits: readonly WindowLimit[]): Promise<boolean> {
+    const longest = longestWindow(nowMs, limits);
+    const added = await this.run('add-within-limits', () => this.client.addWithinWindowLimits(this.k(key), member, nowMs, longest, limits));
+    return added === 1;
   }
 
   /** The server's eviction policy; 'unknown' where CONFIG is not allowed (many managed services). */

@@ -170,6 +170,49 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       expect(await store.claimDue(k, 10, 10)).toEqual([]);
     });
 
+    it('addWithinLimits keeps a sliding window: refusals write nothing, and members leave one by one', async () => {
+      const { store } = await make();
+      const k = key();
+      const limits = [
+        { windowMs: 1_000, max: 2 },
+        { windowMs: 10_000, max: 3 },
+      ];
+      const t = 1_000_000;
+      expect(await store.addWithinLimits(k, 'a', t, limits)).toBe(true);
+      expect(await store.addWithinLimits(k, 'b', t + 500, limits)).toBe(true);
+      // Twenty refused tries in the short window take no room from the long one.
+      for (let i = 0; i < 20; i++) expect(await store.addWithinLimits(k, `held-${i}`, t + 600, limits)).toBe(false);
+      // At t+1000 'a' is exactly one window old: it has left the short window, 'b' has not (a fixed window would reopen fully).
+      expect(await store.addWithinLimits(k, 'c', t + 1_000, limits)).toBe(true);
+      expect(await store.addWithinLimits(k, 'd', t + 1_001, limits), 'b and c are still in the short window').toBe(false);
+      expect(await store.addWithinLimits(k, 'e', t + 2_500, limits), 'three in the long window').toBe(false);
+      await store.zrem(k, 'c');
+      expect(await store.addWithinLimits(k, 'f', t + 2_500, limits), 'a member taken back frees its room').toBe(true);
+      expect(await store.addWithinLimits(k, 'g', t + 10_000, limits), 'a has left the long window, b and f have not').toBe(true);
+      expect(await store.addWithinLimits(k, 'h', t + 10_001, limits)).toBe(false);
+    });
+
+    it('addWithinLimits gives the last room in a window to exactly one of many concurrent callers', async () => {
+      const { store } = await make();
+      const k = key();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.addWithinLimits(k, `m${i}`, 5_000, [{ windowMs: 60_000, max: 3 }])),
+      );
+      expect(results.filter(Boolean)).toHaveLength(3);
+    });
+
+    it('addWithinLimits keys expire with their longest window', async () => {
+      const { store, elapse } = await make();
+      const k = key();
+      const now = Date.now();
+      expect(await store.addWithinLimits(k, 'a', now, [{ windowMs: 80, max: 1 }])).toBe(true);
+      expect(await store.addWithinLimits(k, 'b', now, [{ windowMs: 80, max: 1 }])).toBe(false);
+      await elapse(150);
+      // Gone by its TTL: a member scored in the future would otherwise still fill the window.
+      expect(await store.addWithinLimits(k, 'c', now, [{ windowMs: 80, max: 1 }])).toBe(true);
+      await expect(store.addWithinLimits(k, 'x', now, [])).rejects.toThrow(RangeError);
+    });
+
     it('compareAndSet lets one of two racing writers win', async () => {
       const { store } = await make();
       const k = key();
