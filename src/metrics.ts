@@ -21,6 +21,12 @@ export const funnelStages = [
 ] as const;
 export type FunnelStage = (typeof funnelStages)[number];
 
+/** How a queued email or SMS ended (`clave_deliveries_total`); `via` is the provider's channel, not the chat's. */
+export const deliveryVias = ['email', 'sms'] as const;
+export const deliveryOutcomeLabels = ['delivered', 'provider_failed', 'recipient_refused'] as const;
+type DeliveryVia = (typeof deliveryVias)[number];
+type DeliveryOutcomeLabel = (typeof deliveryOutcomeLabels)[number];
+
 /** Bot Framework channel ids worth a label of their own; anything else (a client can send any id) is "other". */
 export const knownChannels = ['msteams', 'webchat', 'directline', 'emulator', 'test'] as const;
 
@@ -83,6 +89,7 @@ export class ClaveMetrics {
   private readonly turns: Counter<'channel' | 'path'>;
   private readonly turnDuration: Histogram<'channel' | 'path'>;
   private readonly funnel: Counter<'stage' | 'language' | 'channel'>;
+  private readonly deliveries: Counter<'via' | 'outcome'>;
   private readonly journeys = new Map<string, Journey>();
 
   /** `registry` is the app's own (not prom-client's global one), so several apps in one process never collide. */
@@ -107,6 +114,17 @@ export class ClaveMetrics {
       labelNames: ['stage', 'language', 'channel'],
       registers: [this.registry],
     });
+    this.deliveries = new Counter({
+      name: 'clave_deliveries_total',
+      help: 'Queued emails and SMS by how they ended: delivered, provider_failed (every try failed at the provider), recipient_refused.',
+      labelNames: ['via', 'outcome'],
+      registers: [this.registry],
+    });
+  }
+
+  /** A queued message's end (src/services/delivery-health.ts); both labels come from closed lists. */
+  observeDelivery(via: DeliveryVia, outcome: DeliveryOutcomeLabel): void {
+    this.deliveries.inc({ via, outcome });
   }
 
   /** Feeds the funnel from the audit trail; give it to the AuditLog beside the real sinks. */

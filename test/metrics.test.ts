@@ -2,7 +2,7 @@
 // the audit trail and by where turns start and end, who may read it, and that no label ever carries an
 // identifier, a code or free text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { knownChannels, funnelStages } from '../src/metrics.js';
+import { deliveryOutcomeLabels, deliveryVias, knownChannels, funnelStages } from '../src/metrics.js';
 import { MemoryStore } from '../src/stores/kv-store.js';
 import { ManualClock } from '../src/clock.js';
 import { startHarness, type Harness } from './helpers/bot-harness.js';
@@ -138,6 +138,8 @@ describe('metrics', () => {
       path: ['fast', 'button', 'classifier', 'system', 'offline', 'llm', 'other'],
       stage: funnelStages,
       language: ['es', 'en', 'other'],
+      via: deliveryVias,
+      outcome: deliveryOutcomeLabels,
     };
     const ours = samples.filter((s) => s.name.startsWith('clave_'));
     expect(ours.length).toBeGreaterThan(10);
@@ -167,6 +169,8 @@ describe('who may read /metrics', () => {
     SMS_WEBHOOK_SECRET: 'webhook-secret-that-is-long-enough-0123456789',
     // Set, as production requires, but the test passes a store of its own: nothing connects.
     REDIS_URL: 'rediss://:key@cache.invalid:6380',
+    DIRECTORY_URL: 'https://idp.invalid/clave/v1',
+    DIRECTORY_TOKEN: 'directory-token-0123456789',
   };
   const TOKEN = 'metrics-token-0123456789abcdef';
   const harnesses: Harness[] = [];

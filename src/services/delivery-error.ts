@@ -1,5 +1,6 @@
 // What a provider's failure turns into: a message safe for logs (no text, code or destination we sent,
-// and provider text scrubbed, since providers echo addresses and numbers back) plus whether a retry can help.
+// and provider text scrubbed, since providers echo addresses and numbers back), whether a retry can help, and
+// whether it is about one recipient or about the channel itself (delivery-health.ts tells people only the latter).
 
 export type DeliveryProvider = 'smtp' | 'twilio' | 'webhook';
 
@@ -11,6 +12,12 @@ export interface DeliveryErrorDetails {
   status?: number;
   /** The provider's own error code (Twilio 21211, nodemailer EENVELOPE…). */
   providerCode?: string | number;
+  /**
+   * True when only this recipient is refused (no such mailbox, a number that cannot take texts, opted out);
+   * absent or false when the provider itself failed (unreachable, timed out, 5xx, bad credentials), which
+   * every message on the channel would meet.
+   */
+  recipient?: boolean;
 }
 
 export class DeliveryError extends Error {
@@ -21,6 +28,13 @@ export class DeliveryError extends Error {
     super(message);
     this.name = 'DeliveryError';
   }
+}
+
+export type DeliveryFault = 'recipient' | 'provider';
+
+/** Whose fault a failed try was; anything that is not a DeliveryError (a bug, a crash) counts against the provider. */
+export function deliveryFault(error: unknown): DeliveryFault {
+  return error instanceof DeliveryError && error.details.recipient === true ? 'recipient' : 'provider';
 }
 
 const EMAIL = /[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g;

@@ -1,6 +1,7 @@
 // Outgoing email and SMS. Providers implement Notifier; DeliveryQueue keeps sending off the reply path
 // (with retries), so how long a send takes can never tell whether an account exists.
 import type { Clock } from '../clock.js';
+import { DeliveryError } from './delivery-error.js';
 
 export interface OutgoingMessage {
   channel: 'email' | 'sms';
@@ -53,16 +54,28 @@ export interface DeliveryLogger {
   warn(obj: object, msg: string): void;
 }
 
+/**
+ * What became of a message, for delivery-health.ts: `delivered` after any successful try, `failed` once no try
+ * is left (with the last try's error). Awaited before the send counts as finished, so drain() covers them.
+ */
+export interface DeliveryOutcome {
+  delivered?(message: OutgoingMessage): void | Promise<void>;
+  failed?(message: OutgoingMessage, error: unknown): void | Promise<void>;
+}
+
 /** Sends in the background with exponential back-off; failures are logged without the message text. */
 export class DeliveryQueue {
   private pending = new Set<Promise<void>>();
+  private readonly outcome: DeliveryOutcome;
 
   constructor(
     private readonly notifier: Notifier,
     private readonly logger: DeliveryLogger,
     private readonly options: { attempts: number; baseDelayMs: number } = { attempts: 4, baseDelayMs: 500 },
-    private readonly onFailed?: (message: OutgoingMessage) => void,
-  ) {}
+    outcome?: DeliveryOutcome | ((message: OutgoingMessage) => void),
+  ) {
+    this.outcome = typeof outcome === 'function' ? { failed: (message) => outcome(message) } : (outcome ?? {});
+  }
 
   enqueue(message: OutgoingMessage): void {
     // Start after the turn has answered: even opening the provider's connection must not add to its time.
@@ -73,21 +86,36 @@ export class DeliveryQueue {
   }
 
   private async deliver(message: OutgoingMessage): Promise<void> {
+    let lastError: unknown;
     for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
       try {
         await this.notifier.send(message);
+        await this.report(() => this.outcome.delivered?.(message));
         return;
       } catch (error) {
+        lastError = error;
         this.logger.warn(
           { channel: message.channel, purpose: message.purpose, attempt, err: (error as Error).message },
           'delivery failed',
         );
+        // The same message to an address the provider refused cannot get through later; trying again only
+        // hurts the sender's reputation.
+        if (error instanceof DeliveryError && error.details.permanent && error.details.recipient) break;
         if (attempt < this.options.attempts) {
           await new Promise((r) => setTimeout(r, this.options.baseDelayMs * 2 ** (attempt - 1)));
         }
       }
     }
-    this.onFailed?.(message);
+    await this.report(() => this.outcome.failed?.(message, lastError));
+  }
+
+  /** An outcome listener that fails (the store is down) must not turn a delivered message into a failed one. */
+  private async report(listener: () => void | Promise<void>): Promise<void> {
+    try {
+      await listener();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'delivery outcome not recorded');
+    }
   }
 
   /** Waits for every send in flight: for graceful shutdown and tests. */

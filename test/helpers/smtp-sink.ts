@@ -17,6 +17,8 @@ export interface SmtpSinkOptions {
   starttls?: boolean;
   /** When set, AUTH is required with exactly these credentials. */
   login?: { user: string; pass: string };
+  /** Decides each connection; return an error with responseCode (421: a server that is down) to refuse it and hang up. */
+  onConnect?: () => (Error & { responseCode?: number }) | null;
   /** Decides each RCPT TO; return an error with responseCode to refuse it. */
   onRcptTo?: (address: SMTPServerAddress, attempt: number) => (Error & { responseCode?: number }) | null;
 }
@@ -41,6 +43,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const ok = options.login && auth.username === options.login.user && auth.password === options.login.pass;
       if (ok) callback(null, { user: auth.username });
       else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
+    },
+    onConnect(_session, callback) {
+      callback(options.onConnect?.() ?? null);
     },
     onRcptTo(address, _session, callback) {
       sink.rcptAttempts++;

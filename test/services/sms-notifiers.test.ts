@@ -120,7 +120,7 @@ describe('Twilio notifier', () => {
     expect(delivery.message).toContain('21211');
     expect(delivery.message).toContain('Invalid To');
     expect(delivery.message).toContain('400');
-    expect(delivery.details).toEqual({ provider: 'twilio', permanent: true, status: 400, providerCode: 21211 });
+    expect(delivery.details).toEqual({ provider: 'twilio', permanent: true, status: 400, providerCode: 21211, recipient: true });
     for (const secret of [message.text, CODE, TO, TOKEN]) expect(delivery.message).not.toContain(secret);
   });
 
@@ -263,7 +263,7 @@ describe('SMS webhook notifier', () => {
     const error = (await new WebhookNotifier({ url: gateway.url, secret: SECRET }).send(codeSms()).catch((e: unknown) => e)) as DeliveryError;
 
     expect(error.message).toBe('SMS webhook answered HTTP 422');
-    expect(error.details).toEqual({ provider: 'webhook', permanent: true, status: 422 });
+    expect(error.details).toEqual({ provider: 'webhook', permanent: true, status: 422, recipient: true });
   });
 
   it('gives up after the timeout when the gateway does not answer', async () => {

@@ -57,7 +57,7 @@ export class SmtpNotifier implements Notifier {
       throw new DeliveryError('SMTP notifier asked to send a non-email message', { provider: 'smtp', permanent: true });
     }
     if (message.to.length > 254 || !SINGLE_ADDRESS.test(message.to)) {
-      throw new DeliveryError('SMTP notifier refused a malformed destination address', { provider: 'smtp', permanent: true });
+      throw new DeliveryError('SMTP notifier refused a malformed destination address', { provider: 'smtp', permanent: true, recipient: true });
     }
     const email = renderEmail(message, this.options.brand);
     try {
@@ -97,7 +97,20 @@ function smtpDeliveryError(error: NodemailerError): DeliveryError {
   return new DeliveryError(`SMTP delivery failed${parts ? ` (${parts})` : ''}: ${redactProviderText(reply)}`, {
     provider: 'smtp',
     permanent: status !== undefined && status >= 500,
+    recipient: refusesRecipient(error),
     ...(status !== undefined ? { status } : {}),
     ...(error.code ? { providerCode: error.code } : {}),
   });
+}
+
+/**
+ * A refusal of this one recipient: at RCPT TO, about the address or the mailbox (enhanced status x.1.x or
+ * x.2.x, RFC 3463), or a plain 550-553 / 450 there. "5.7.1 Relaying denied", a 421 or a full server at RCPT TO
+ * is the relay's problem and would meet every message.
+ */
+function refusesRecipient(error: NodemailerError): boolean {
+  if (error.command !== 'RCPT TO' || error.responseCode === undefined) return false;
+  const enhanced = /^\d{3}[ -]+[245]\.(\d{1,3})\.\d{1,3}\b/.exec(error.response ?? '');
+  if (enhanced) return enhanced[1] === '1' || enhanced[1] === '2';
+  return [450, 550, 551, 552, 553].includes(error.responseCode);
 }

@@ -25,6 +25,14 @@ interface TwilioErrorBody {
 
 const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 
+/**
+ * Twilio errors about the number we sent to, not about our account or Twilio: invalid or unreachable 'To'
+ * (21211, 21214, 21217, 21421), not verified on a trial account (21219), a region not enabled (21408), opted
+ * out with STOP (21610), cannot take texts (21612, 21614). Any other refusal (21606 bad 'From', 20003
+ * credentials…) would meet every message.
+ */
+const RECIPIENT_ERRORS = new Set([21211, 21214, 21217, 21219, 21408, 21421, 21610, 21612, 21614]);
+
 export class TwilioNotifier implements Notifier {
   private readonly endpoint: string;
   private readonly authorization: string;
@@ -66,6 +74,7 @@ export class TwilioNotifier implements Notifier {
       permanent: response.status >= 400 && response.status < 500 && response.status !== 429,
       status: response.status,
       ...(body.code !== undefined ? { providerCode: body.code } : {}),
+      recipient: response.status === 400 && body.code !== undefined && RECIPIENT_ERRORS.has(body.code),
     });
   }
 }

@@ -101,6 +101,8 @@ export class WebhookNotifier implements Notifier {
         provider: 'webhook',
         permanent: response.status >= 400 && response.status < 500 && response.status !== 429 && response.status !== 408,
         status: response.status,
+        // The contract: 400 or 422 means "this number, not me" (README.md here); anything else is the gateway's.
+        recipient: response.status === 400 || response.status === 422,
       });
     }
   }
