@@ -22,6 +22,11 @@ export interface AccountDirectory {
   verifyTotp(accountId: string, code: string, nowMs: number): Promise<boolean>;
   /** Burns a recovery code; true only the first time a valid code is used. */
   consumeRecoveryCode(accountId: string, code: string): Promise<boolean>;
+  /**
+   * Issues one fresh recovery code (at least 64 random bits, kept only hashed) and returns it in clear, this
+   * once, to replace the one a recovery used; the used one stays burned (SECURITY.md 14).
+   */
+  issueRecoveryCode(accountId: string): Promise<string>;
   setPassword(accountId: string, newPassword: string): Promise<void>;
   /** Ends every signed-in session of the account; returns how many there were. */
   revokeSessions(accountId: string): Promise<number>;
@@ -33,7 +38,41 @@ export interface AccountDirectory {
    * directory has none for the account. The HTTP directory asks the contract's optional activity endpoint.
    */
   recentActivity?(accountId: string): Promise<DirectoryActivity | null>;
+  /**
+   * Optional owner identification for human agents (src/services/owner-check.ts). Which checks the directory
+   * offers, the same for every account; a directory without them is never asked the others.
+   */
+  ownerChecksOffered?(): Promise<OwnerChecksOffered>;
+  /** Last four card digits and billing postal code (normalised), against hashes; false for an unknown account. */
+  checkPaymentDetails?(accountId: string, details: PaymentDetails): Promise<boolean>;
+  /** The account's question from the catalog (machines/recovery.types.ts); null when none or unknown account. */
+  securityQuestionOf?(accountId: string): Promise<string | null>;
+  /** A normalised answer (normaliseSecurityAnswer) against the account's hash; false for an unknown account. */
+  checkSecurityAnswer?(accountId: string, answer: string): Promise<boolean>;
 }
+
+export interface OwnerChecksOffered {
+  paymentDetails: boolean;
+  securityQuestion: boolean;
+}
+
+export interface PaymentDetails {
+  /** Exactly four digits. */
+  cardLast4: string;
+  /** Upper case, no spaces or dashes, 3-10 letters and digits. */
+  postalCode: string;
+}
+
+/** What a directory hashes for the payment details: both together, so neither can be guessed alone. */
+export const paymentDetailsSecret = (details: PaymentDetails): string => `${details.cardLast4}|${details.postalCode}`;
+
+/** Case, accents and spaces do not count (SECURITY.md 17): "  LÚNA " and "luna" are the same answer. */
+export const normaliseSecurityAnswer = (answer: string): string =>
+  answer
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, '');
 
 /** Same shape as the HTTP contract's activity (docs/directory-api.openapi.yaml). */
 export interface DirectoryActivity {

@@ -4,7 +4,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { KeyValueStore } from '../stores/kv-store.js';
-import type { Account, AccountDirectory, DirectoryActivity } from './account-directory.js';
+import { securityQuestionIds } from '../../machines/recovery.types.js';
+import {
+  normaliseSecurityAnswer,
+  paymentDetailsSecret,
+  type Account,
+  type AccountDirectory,
+  type DirectoryActivity,
+  type OwnerChecksOffered,
+  type PaymentDetails,
+} from './account-directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { checkTotp } from './totp.js';
 
@@ -24,6 +33,15 @@ export const demoAccountSchema = z
     phoneVerified: z.boolean().default(false),
     locale: z.enum(['es', 'en']).optional(),
     passwordHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)'),
+    /** Owner identification for agents: scrypt of "last4|POSTALCODE" (npm run owner:hash), never the values. */
+    paymentDetailsHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)').optional(),
+    /** The legacy security question: a catalog id and scrypt of the normalised answer. */
+    securityQuestion: z
+      .object({
+        id: z.enum(securityQuestionIds),
+        answerHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)'),
+      })
+      .optional(),
     totpSecret: z.string().regex(/^[A-Z2-7]{16,}$/, 'must be base32').optional(),
     recoveryCodeHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be SHA-256 hex')).default([]),
     /** Made-up recent sign-ins and devices for the agent console, in minutes before now so they stay recent. */
@@ -71,6 +89,12 @@ export function loadDemoAccounts(path: string): DemoAccount[] {
 /** Recovery codes are compared without dashes, spaces or case. */
 export const normaliseRecoveryCode = (code: string) => code.replace(/[\s-]/g, '').toUpperCase();
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+/** Compared against when an account has no such hash, so a check costs the same scrypt work either way. */
+const STAND_IN_HASH = `scrypt$${'A'.repeat(22)}$${'A'.repeat(43)}`;
+/** RFC 4648 base32: no 0, 1 or 8, which read like O, I and B. */
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** A code issued after a recovery, by its hash; no TTL, like the record of used ones (it belongs to the account). */
+const issuedRecoveryKey = (accountId: string, hash: string) => `dir:recovery-issued:{${accountId}}:${hash}`;
 
 export class DemoDirectory implements AccountDirectory {
   private readonly byId = new Map<string, DemoAccount>();
@@ -142,8 +166,22 @@ export class DemoDirectory implements AccountDirectory {
     const account = this.byId.get(accountId);
     if (!account) return false;
     const hash = sha256(normaliseRecoveryCode(code));
-    if (!account.recoveryCodeHashes.includes(hash)) return false;
+    const known = account.recoveryCodeHashes.includes(hash) || (await this.store.get(issuedRecoveryKey(accountId, hash))) !== null;
+    if (!known) return false;
     return this.store.setIfAbsent(`dir:recovery-used:{${accountId}}:${hash}`, '1');
+  }
+
+  /** 80 random bits as 16 base32 symbols, XXXX-XXXX-XXXX-XXXX; only its hash is kept, beside the file's. */
+  async issueRecoveryCode(accountId: string): Promise<string> {
+    if (!this.byId.has(accountId)) throw new Error('unknown account');
+    const bytes = randomBytes(10);
+    let bits = 0n;
+    for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+    const symbols = Array.from({ length: 16 }, (_, i) => BASE32[Number((bits >> BigInt(75 - 5 * i)) & 31n)]).join('');
+    const code = symbols.match(/.{4}/g)!.join('-');
+    // One key per code: issuing twice at once cannot lose one, as a shared list could.
+    await this.store.set(issuedRecoveryKey(accountId, sha256(normaliseRecoveryCode(code))), '1');
+    return code;
   }
 
   async setPassword(accountId: string, newPassword: string): Promise<void> {
@@ -175,6 +213,26 @@ export class DemoDirectory implements AccountDirectory {
 
   async isSessionValid(session: string): Promise<boolean> {
     return (await this.store.get(sessionKey(session))) !== null;
+  }
+
+  async ownerChecksOffered(): Promise<OwnerChecksOffered> {
+    return { paymentDetails: true, securityQuestion: true };
+  }
+
+  async checkPaymentDetails(accountId: string, details: PaymentDetails): Promise<boolean> {
+    const stored = this.byId.get(accountId)?.paymentDetailsHash;
+    const matches = await verifyPassword(paymentDetailsSecret(details), stored ?? STAND_IN_HASH);
+    return matches && stored !== undefined;
+  }
+
+  async securityQuestionOf(accountId: string): Promise<string | null> {
+    return this.byId.get(accountId)?.securityQuestion?.id ?? null;
+  }
+
+  async checkSecurityAnswer(accountId: string, answer: string): Promise<boolean> {
+    const stored = this.byId.get(accountId)?.securityQuestion?.answerHash;
+    const matches = await verifyPassword(normaliseSecurityAnswer(answer), stored ?? STAND_IN_HASH);
+    return matches && stored !== undefined;
   }
 
   /** The account's made-up activity from the demo file, dated relative to now; null when the file has none. */

@@ -3,7 +3,7 @@
 // contract, and a test keeps the two in step); anything else becomes a DirectoryError whose message names
 // the operation and never holds a password, code, token, email address or phone number.
 import { z } from 'zod';
-import type { Account, AccountDirectory } from './account-directory.js';
+import type { Account, AccountDirectory, OwnerChecksOffered, PaymentDetails } from './account-directory.js';
 import type { AuditEventName } from './audit-log.js';
 
 // ---- The contract's schemas (components/schemas in the OpenAPI file) ----
@@ -36,6 +36,12 @@ export const errorBodySchema = z.object({
 });
 
 export const codeCheckResultSchema = z.object({ valid: z.boolean() });
+/** Owner identification for agents (optional part of the contract). */
+export const ownerChecksOfferedSchema = z.object({ paymentDetails: z.boolean(), securityQuestion: z.boolean() });
+export const ownerCheckResultSchema = z.object({ matched: z.boolean() });
+export const securityQuestionSchema = z.object({ questionId: z.string().min(1).max(64).nullable() });
+/** A fresh recovery code, in clear this once: at least 16 symbols (64 bits from a 16-symbol alphabet). */
+export const issuedRecoveryCodeSchema = z.object({ code: z.string().min(16).max(64) });
 export const revokedSchema = z.object({ revoked: z.number().int().min(0) });
 export const signInResultSchema = z.object({ accountId: z.string().min(1).max(256), session: z.string().min(1).max(512) });
 export const sessionSchema = z.object({ accountId: z.string().min(1).max(256) });
@@ -126,6 +132,8 @@ interface Exchange {
 type Method = 'GET' | 'POST';
 
 const DEFAULT_TIMEOUT_MS = 3000;
+/** How long the directory's list of owner checks is trusted before it is asked again. */
+const OWNER_CHECKS_CACHE_MS = 5 * 60_000;
 const isLoopback = (host: string) => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** One path segment, percent-encoded; "." and ".." would climb the URL, so they never reach it. */
@@ -141,6 +149,7 @@ export class HttpDirectory implements AccountDirectory {
   // A private field: a logged or inspected directory object never shows the token.
   readonly #authorization: string;
   readonly timeoutMs: number;
+  private offered: { value: OwnerChecksOffered; until: number } | null = null;
 
   constructor(options: HttpDirectoryOptions) {
     let base: URL;
@@ -233,12 +242,21 @@ export class HttpDirectory implements AccountDirectory {
 
   async isSessionValid(session: string): Promise<boolean> {
     const operation = 'isSessionValid';
-    if (session.length < 1 || session.length > 512 || session === '.' || session === '..') return false;
-    const answer = await this.exchange(operation, 'GET', ['sessions', session]);
+    if (session.length < 1 || session.length > 512) return false;
+    // In the body: a session token in a URL would end up in access logs.
+    const answer = await this.exchange(operation, 'POST', ['sessions', 'check'], { session });
     if (answer.status === 404) return this.notFound(operation, answer, false);
     if (answer.status !== 200) this.fail(operation, answer);
     this.parse(operation, sessionSchema, answer);
     return true;
+  }
+
+  /** A fresh recovery code for the account, to replace one a recovery used; shown once, never stored here. */
+  async issueRecoveryCode(accountId: string): Promise<string> {
+    const operation = 'issueRecoveryCode';
+    const answer = await this.exchange(operation, 'POST', ['accounts', accountId, 'recovery-codes']);
+    if (answer.status !== 201 && answer.status !== 200) this.fail(operation, answer);
+    return this.parse(operation, issuedRecoveryCodeSchema, answer).code;
   }
 
   /** Recent sign-ins and devices, for a human agent; null when the directory does not offer them. */
@@ -260,14 +278,61 @@ export class HttpDirectory implements AccountDirectory {
     this.fail(operation, answer);
   }
 
+  // ---- Owner identification (optional endpoints) ----
+
+  /**
+   * Which owner checks the directory offers, the same for every account; a directory without the endpoint
+   * (404, 501) offers none. A real answer is kept for OWNER_CHECKS_CACHE_MS: it changes with deployments.
+   */
+  async ownerChecksOffered(): Promise<OwnerChecksOffered> {
+    const operation = 'ownerChecksOffered';
+    if (this.offered && this.offered.until > Date.now()) return this.offered.value;
+    const answer = await this.exchange(operation, 'GET', ['owner-checks']);
+    let value: OwnerChecksOffered;
+    if (answer.status === 404 || answer.status === 501) value = { paymentDetails: false, securityQuestion: false };
+    else if (answer.status === 200) value = this.parse(operation, ownerChecksOfferedSchema, answer);
+    else this.fail(operation, answer);
+    this.offered = { value, until: Date.now() + OWNER_CHECKS_CACHE_MS };
+    return value;
+  }
+
+  /** In a JSON body, never in a URL: card digits and postal code must not reach access logs. */
+  async checkPaymentDetails(accountId: string, details: PaymentDetails): Promise<boolean> {
+    if (!/^\d{4}$/.test(details.cardLast4) || !/^[A-Z0-9]{3,10}$/.test(details.postalCode)) return false;
+    return this.ownerCheck('checkPaymentDetails', [accountId, 'owner-checks', 'payment-details'], details);
+  }
+
+  async securityQuestionOf(accountId: string): Promise<string | null> {
+    const operation = 'securityQuestionOf';
+    const answer = await this.exchange(operation, 'POST', ['accounts', accountId, 'owner-checks', 'security-question'], {});
+    if (answer.status === 404) return this.notFound(operation, answer, null);
+    if (answer.status !== 200) this.fail(operation, answer);
+    return this.parse(operation, securityQuestionSchema, answer).questionId;
+  }
+
+  /** The answer arrives normalised (case, accents and spaces removed), as the directory hashed it. */
+  async checkSecurityAnswer(accountId: string, answer: string): Promise<boolean> {
+    if (answer.length < 1 || answer.length > 200) return false;
+    return this.ownerCheck('checkSecurityAnswer', [accountId, 'owner-checks', 'security-answer'], { answer });
+  }
+
+  private async ownerCheck(operation: string, path: string[], body: unknown): Promise<boolean> {
+    const answer = await this.exchange(operation, 'POST', ['accounts', ...path], body);
+    // An unknown account (the stand-in every unknown identifier is checked against) simply does not match.
+    if (answer.status === 404) return this.notFound(operation, answer, false);
+    if (answer.status !== 200) this.fail(operation, answer);
+    return this.parse(operation, ownerCheckResultSchema, answer).matched;
+  }
+
   // ---- Plumbing ----
 
   private async lookup(
     operation: string,
-    query: Record<string, string>,
+    wanted: { email: string } | { phone: string },
     matches: (account: Account) => boolean,
   ): Promise<Account | null> {
-    const answer = await this.exchange(operation, 'GET', ['accounts', 'lookup'], undefined, query);
+    // A POST with the address or number in the body: never in a URL, so never in an access log.
+    const answer = await this.exchange(operation, 'POST', ['accounts', 'lookup'], wanted);
     if (answer.status === 404) return this.notFound(operation, answer, null);
     if (answer.status !== 200) this.fail(operation, answer);
     const account = this.parse(operation, accountSchema, answer);
@@ -288,10 +353,10 @@ export class HttpDirectory implements AccountDirectory {
     method: Method,
     path: string[],
     body?: unknown,
-    query?: Record<string, string>,
   ): Promise<Exchange> {
+    // Paths hold only fixed words and account ids, and there is never a query string: anything personal or
+    // secret goes in the body.
     const url = new URL(path.map((part) => segment(operation, part)).join('/'), this.base);
-    for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       const response = await fetch(url, {

@@ -50,6 +50,8 @@ export interface DirectoryServerOptions {
   clock?: Clock;
   /** A path prefix the contract is served under, e.g. "/identity/v1". */
   basePath?: string;
+  /** Serve the optional owner-identification endpoints (default true); false plays a directory without them. */
+  ownerChecks?: boolean;
 }
 
 export interface DirectoryServer {
@@ -81,7 +83,14 @@ const MAX_BODY = 16 * 1024;
 
 const bodies = {
   code: z.object({ code: z.string().min(1).max(64) }),
+  // Exactly one of the two (a .strict() object would refuse fields a later contract adds).
+  lookup: z
+    .object({ email: z.string().min(3).max(320).optional(), phone: z.string().regex(/^\+[1-9]\d{6,14}$/).optional() })
+    .refine((b) => (b.email === undefined) !== (b.phone === undefined)),
+  session: z.object({ session: z.string().min(1).max(512) }),
   password: z.object({ password: z.string().min(8).max(1024) }),
+  paymentDetails: z.object({ cardLast4: z.string().regex(/^\d{4}$/), postalCode: z.string().regex(/^[A-Z0-9]{3,10}$/) }),
+  securityAnswer: z.object({ answer: z.string().min(1).max(200) }),
   signIn: z.object({ identifier: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
   event: z.object({ type: z.string().min(1).max(64), at: z.string().min(1), outcome: z.string().min(1).max(64) }).loose(),
 };
@@ -201,14 +210,34 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
     const [first, id, ...rest] = parts;
     const tail = rest.join('/');
 
-    if (method === 'GET' && first === 'accounts' && id === 'lookup' && rest.length === 0) {
-      const email = query.get('email');
-      const phone = query.get('phone');
-      if ((email === null) === (phone === null)) throw new HttpProblem(400, 'invalid_request');
-      if (phone !== null && !/^\+[1-9]\d{6,14}$/.test(phone)) throw new HttpProblem(400, 'invalid_request');
-      const state = email !== null ? byEmail(email) : byPhone(phone!);
+    // Personal data only ever comes in bodies: a URL with a query string is refused outright.
+    if (query.size > 0) throw new HttpProblem(400, 'invalid_request');
+    if (method === 'POST' && first === 'accounts' && id === 'lookup' && rest.length === 0) {
+      const { email, phone } = await body(req, bodies.lookup);
+      const state = email !== undefined ? byEmail(email) : byPhone(phone!);
       if (!state) throw new HttpProblem(404, 'not_found');
       return send(res, 200, view(state.account, state));
+    }
+    // Owner identification: hashes only (scrypt), compared as the contract sends them (already normalised).
+    const ownerChecks = options.ownerChecks ?? true;
+    if (ownerChecks && method === 'GET' && first === 'owner-checks' && parts.length === 1) {
+      return send(res, 200, { paymentDetails: true, securityQuestion: true });
+    }
+    if (ownerChecks && method === 'POST' && first === 'accounts' && id !== undefined && rest[0] === 'owner-checks') {
+      const state = accountOr404(id);
+      if (tail === 'owner-checks/payment-details') {
+        const details = await body(req, bodies.paymentDetails);
+        const stored = state.account.paymentDetailsHash;
+        return send(res, 200, { matched: stored ? await verifyPassword(`${details.cardLast4}|${details.postalCode}`, stored) : false });
+      }
+      if (tail === 'owner-checks/security-question') {
+        return send(res, 200, { questionId: state.account.securityQuestion?.id ?? null });
+      }
+      if (tail === 'owner-checks/security-answer') {
+        const { answer } = await body(req, bodies.securityAnswer);
+        const stored = state.account.securityQuestion?.answerHash;
+        return send(res, 200, { matched: stored ? await verifyPassword(answer, stored) : false });
+      }
     }
     if (first === 'accounts' && id !== undefined) {
       if (method === 'GET' && tail === '') {
@@ -226,6 +255,16 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
         const hash = sha256(normaliseRecoveryCode(code)).toString('hex');
         // Checked and spent in one synchronous step, so two requests cannot both use it.
         return send(res, 200, { valid: state.recoveryCodeHashes.delete(hash) });
+      }
+      if (method === 'POST' && tail === 'recovery-codes') {
+        const state = accountOr404(id);
+        // 80 random bits as 16 base32 symbols; only the hash is kept, beside the account's other unused codes.
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+        const bytes = randomBytes(16);
+        const symbols = Array.from({ length: 16 }, (_, i) => alphabet[bytes[i]! & 31]).join('');
+        const code = symbols.match(/.{4}/g)!.join('-');
+        state.recoveryCodeHashes.add(sha256(normaliseRecoveryCode(code)).toString('hex'));
+        return send(res, 201, { code });
       }
       if (method === 'POST' && tail === 'password') {
         const state = accountOr404(id);
@@ -262,8 +301,9 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
       state.sessions.add(session);
       return send(res, 200, { accountId: state.account.id, session });
     }
-    if (method === 'GET' && first === 'sessions' && id !== undefined && rest.length === 0) {
-      const accountId = sessions.get(id);
+    if (method === 'POST' && first === 'sessions' && id === 'check' && rest.length === 0) {
+      const { session } = await body(req, bodies.session);
+      const accountId = sessions.get(session);
       if (!accountId) throw new HttpProblem(404, 'not_found');
       return send(res, 200, { accountId });
     }

@@ -145,6 +145,22 @@ export function describeDirectoryContract(name: string, make: () => Promise<Dire
         expect(await directory.consumeRecoveryCode('acct-nobody', ben.recoveryCodes[0]!)).toBe(false);
         expect(await directory.consumeRecoveryCode('acct-ben', ben.recoveryCodes[0]!)).toBe(true);
       });
+
+      it('are issued fresh after a use: 16 base32 symbols, each working once, only for their account', async () => {
+        const { directory } = await setup();
+        const used = ben.recoveryCodes[0]!;
+        expect(await directory.consumeRecoveryCode('acct-ben', used)).toBe(true);
+        const fresh = await Promise.all(Array.from({ length: 8 }, () => directory.issueRecoveryCode('acct-ben')));
+        // 16 symbols of 32 = 80 bits; eight draws never repeat.
+        for (const code of fresh) expect(code).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
+        expect(new Set(fresh).size).toBe(fresh.length);
+        expect(await directory.consumeRecoveryCode('acct-ben', used), 'the used one stays used').toBe(false);
+        expect(await directory.consumeRecoveryCode('acct-ana', fresh[0]!)).toBe(false);
+        expect(await directory.consumeRecoveryCode('acct-ben', fresh[0]!.toLowerCase())).toBe(true);
+        expect(await directory.consumeRecoveryCode('acct-ben', fresh[0]!)).toBe(false);
+        expect(await directory.consumeRecoveryCode('acct-ben', fresh[7]!)).toBe(true);
+        await expect(directory.issueRecoveryCode('acct-nobody')).rejects.toThrow();
+      });
     });
 
     describe('sign-in, password and sessions', () => {
@@ -191,6 +207,36 @@ export function describeDirectoryContract(name: string, make: () => Promise<Dire
         const { directory } = await setup();
         expect(await directory.isSessionValid('not-a-session')).toBe(false);
         await expect(directory.setPassword('acct-nobody', 'whatever passphrase')).rejects.toThrow();
+      });
+    });
+
+    describe('owner identification for agents (README "Demo accounts")', () => {
+      it('offers both checks and compares card digits with postal code together, only for the account that has them', async () => {
+        const { directory } = await setup();
+        expect(await directory.ownerChecksOffered!()).toEqual({ paymentDetails: true, securityQuestion: true });
+        const check = (id: string, cardLast4: string, postalCode: string) => directory.checkPaymentDetails!(id, { cardLast4, postalCode });
+        expect(await check('acct-ana', '4242', '28013')).toBe(true);
+        expect(await check('acct-ana', '4242', '28014')).toBe(false);
+        expect(await check('acct-ana', '4243', '28013')).toBe(false);
+        expect(await check('acct-ben', '4242', '28013')).toBe(false);
+        expect(await check('acct-ben', '5454', '94107')).toBe(true);
+        // No card on file, or no such account: never a match.
+        expect(await check('acct-carla', '4242', '28013')).toBe(false);
+        expect(await check('acct-nobody', '4242', '28013')).toBe(false);
+      });
+
+      it('names the catalog question of the account and compares normalised answers', async () => {
+        const { directory } = await setup();
+        expect(await directory.securityQuestionOf!('acct-ana')).toBe('first_pet');
+        expect(await directory.securityQuestionOf!('acct-ben')).toBe('birth_city');
+        expect(await directory.securityQuestionOf!('acct-carla')).toBeNull();
+        expect(await directory.securityQuestionOf!('acct-nobody')).toBeNull();
+        // Clave sends answers normalised (normaliseSecurityAnswer): "  LÚNA " arrives as "luna".
+        expect(await directory.checkSecurityAnswer!('acct-ana', 'luna')).toBe(true);
+        expect(await directory.checkSecurityAnswer!('acct-ana', 'lunar')).toBe(false);
+        expect(await directory.checkSecurityAnswer!('acct-ben', 'luna')).toBe(false);
+        expect(await directory.checkSecurityAnswer!('acct-carla', 'luna')).toBe(false);
+        expect(await directory.checkSecurityAnswer!('acct-nobody', 'luna')).toBe(false);
       });
     });
   });

@@ -19,6 +19,10 @@ import {
   DirectoryError,
   errorBodySchema,
   HttpDirectory,
+  issuedRecoveryCodeSchema,
+  ownerCheckResultSchema,
+  ownerChecksOfferedSchema,
+  securityQuestionSchema,
   revokedSchema,
   securityEventSchema,
   sessionSchema,
@@ -82,15 +86,39 @@ const benAccount = {
 // ---- The adapter against the reference server ----
 
 describe('HttpDirectory requests', () => {
-  it('sends the bearer token and JSON, and puts the E.164 plus in the query as %2B', async () => {
+  it('sends the bearer token and JSON, and looks accounts up with a POST body, not a query string', async () => {
     const { server, directory } = await setup();
     expect((await directory.findByPhone('+14155550101'))?.id).toBe('acct-ben');
     expect((await directory.findByEmail('Ana@Example.com'))?.id).toBe('acct-ana');
     await directory.verifyTotp('acct-ben', '123456', Date.now());
     const [phone, email, totp] = server.requests;
-    expect(phone).toMatchObject({ method: 'GET', target: '/accounts/lookup?phone=%2B14155550101', authorization: `Bearer ${server.token}` });
-    expect(email).toMatchObject({ method: 'GET', target: '/accounts/lookup?email=Ana%40Example.com' });
+    expect(phone).toMatchObject({ method: 'POST', target: '/accounts/lookup', contentType: 'application/json', authorization: `Bearer ${server.token}` });
+    expect(email).toMatchObject({ method: 'POST', target: '/accounts/lookup', contentType: 'application/json' });
     expect(totp).toMatchObject({ method: 'POST', target: '/accounts/acct-ben/second-factor/totp/verify', contentType: 'application/json' });
+  });
+
+  it('never puts an address, number, code, password or session token in a URL, so access logs never hold one', async () => {
+    const { server, clock, directory } = await setup();
+    const email = 'Dani.Backup@example.org';
+    const phone = '+34600111222';
+    await directory.findByEmail(email);
+    await directory.findByEmail('nobody@example.com');
+    await directory.findByPhone(phone);
+    await directory.verifyTotp('acct-ben', '654321', clock.now());
+    await directory.consumeRecoveryCode('acct-ben', demoCredentials.ben.recoveryCodes[1]!);
+    const signedIn = await directory.signIn(email, demoCredentials.passwords['acct-dani']!);
+    await directory.isSessionValid(signedIn!.session);
+    await directory.isSessionValid('not-a-session-0123');
+    const fresh = await directory.issueRecoveryCode('acct-ben');
+    const secrets = [email, 'nobody@example.com', phone, '654321', demoCredentials.ben.recoveryCodes[1]!, demoCredentials.passwords['acct-dani']!, signedIn!.session, 'not-a-session-0123', fresh];
+    const targets = server.requests.map((r) => r.target);
+    console.log(`directory URLs: ${[...new Set(targets)].join(', ')}`);
+    for (const target of targets) {
+      expect(target, 'no query string').not.toContain('?');
+      const decoded = decodeURIComponent(target).toLowerCase();
+      for (const secret of secrets) expect(decoded, target).not.toContain(secret.toLowerCase());
+      for (const secret of secrets) expect(decoded).not.toContain(encodeURIComponent(secret).toLowerCase());
+    }
   });
 
   it('keeps the path prefix of DIRECTORY_URL, with or without a trailing slash', async () => {
@@ -106,7 +134,7 @@ describe('HttpDirectory requests', () => {
     const { server, directory } = await setup();
     expect(await directory.getById('a/b?c#d%')).toBeNull();
     expect(await directory.isSessionValid('x/../../accounts')).toBe(false);
-    expect(server.requests.map((r) => r.target)).toEqual(['/accounts/a%2Fb%3Fc%23d%25', '/sessions/x%2F..%2F..%2Faccounts']);
+    expect(server.requests.map((r) => r.target)).toEqual(['/accounts/a%2Fb%3Fc%23d%25', '/sessions/check']);
     expect((await failure(directory.getById('..'))).kind).toBe('rejected');
     expect((await failure(directory.revokeSessions('.'))).kind).toBe('rejected');
     expect(server.requests).toHaveLength(2);
@@ -319,6 +347,20 @@ describe('HttpDirectory against the reference server', () => {
     expect((await directory.getById('acct-ben'))?.hasRecoveryCodes).toBe(false);
   });
 
+  it('issues a fresh recovery code that works once; the used one stays used', async () => {
+    const { server, directory } = await setup();
+    const [used] = demoCredentials.ben.recoveryCodes;
+    expect(await directory.consumeRecoveryCode('acct-ben', used!)).toBe(true);
+    const fresh = await directory.issueRecoveryCode('acct-ben');
+    expect(fresh).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
+    expect(server.recoveryCodesLeft('acct-ben')).toBe(3);
+    expect(await directory.consumeRecoveryCode('acct-ben', used!)).toBe(false);
+    expect(await directory.consumeRecoveryCode('acct-ben', fresh)).toBe(true);
+    expect(await directory.consumeRecoveryCode('acct-ben', fresh)).toBe(false);
+    expect(await directory.issueRecoveryCode('acct-ben')).not.toBe(fresh);
+    expect(await failure(directory.issueRecoveryCode('acct-nobody'))).toMatchObject({ kind: 'rejected', status: 404 });
+  });
+
   it('a new password signs in, the old does not, and revoking ends the session signed in before', async () => {
     const { directory } = await setup();
     const before = await directory.signIn('ben@example.com', demoCredentials.passwords['acct-ben']!);
@@ -483,11 +525,15 @@ describe('the adapter and docs/directory-api.openapi.yaml agree', () => {
     ['Account', accountSchema],
     ['Error', errorBodySchema],
     ['CodeCheckResult', codeCheckResultSchema],
+    ['IssuedRecoveryCode', issuedRecoveryCodeSchema],
     ['Revoked', revokedSchema],
     ['SignInResult', signInResultSchema],
     ['Session', sessionSchema],
     ['Activity', activitySchema],
     ['SecurityEvent', securityEventSchema],
+    ['OwnerChecksOffered', ownerChecksOfferedSchema],
+    ['OwnerCheckResult', ownerCheckResultSchema],
+    ['SecurityQuestion', securityQuestionSchema],
   ])('%s: same fields, required fields, types and limits', (name, schema) => {
     const fromZod = normalise(z.toJSONSchema(schema, { io: 'input' }));
     expect(fromZod).toEqual(normalise(components()[name]));
@@ -525,12 +571,17 @@ describe('the adapter and docs/directory-api.openapi.yaml agree', () => {
     await directory.getById('acct-ben');
     await directory.verifyTotp('acct-ben', '000000', clock.now());
     await directory.consumeRecoveryCode('acct-ben', 'AAAA-BBBB');
+    await directory.issueRecoveryCode('acct-ben');
     const signedIn = await directory.signIn('ana@example.com', demoCredentials.passwords['acct-ana']!);
     await directory.isSessionValid(signedIn!.session);
     await directory.setPassword('acct-ana', 'Another-Long-Passphrase-5');
     await directory.revokeSessions('acct-ana');
     await directory.recentActivity('acct-ana');
     await directory.recordEvent('acct-ana', { type: 'handoff', at: new Date(clock.now()).toISOString(), outcome: 'ok' });
+    await directory.ownerChecksOffered();
+    await directory.checkPaymentDetails('acct-ana', { cardLast4: '4242', postalCode: '28013' });
+    await directory.securityQuestionOf('acct-ana');
+    await directory.checkSecurityAnswer('acct-ana', 'luna');
 
     const operations = Object.entries(openapi.paths as JsonObject).flatMap(([path, item]) =>
       Object.keys(item as JsonObject).map((method) => ({
