@@ -23,6 +23,13 @@ export class ConversationConflictError extends Error {
   }
 }
 
+/** A record as this process wrote it: the object, the exact text stored and the version it got. */
+export interface StoredRecord {
+  record: ConversationRecord;
+  version: number;
+  value: string;
+}
+
 const key = (conversationId: string) => `conv:{${conversationId}}`;
 
 export class ConversationStore {
@@ -33,11 +40,18 @@ export class ConversationStore {
 
   /**
    * A record that does not parse (corrupt, or from an unknown schema) reads as absent, never as a crash;
-   * `unreadable` says so, so the person can be told why the conversation starts again.
+   * `unreadable` says so, so the person can be told why the conversation starts again. With `known` (what this
+   * process last wrote, from save()), a record still exactly as written comes back as that record, `unchanged`,
+   * without being parsed again: the caller may keep using what it built from it.
    */
-  async load(conversationId: string): Promise<{ record: ConversationRecord | null; version: number; unreadable?: true }> {
+  async load(
+    conversationId: string,
+    known?: StoredRecord,
+  ): Promise<{ record: ConversationRecord | null; version: number; unreadable?: true; unchanged?: true }> {
     const { value, version } = await this.store.getVersioned(key(conversationId));
     if (value === null) return { record: null, version };
+    // Both checks: the version alone could match again after the key expired and another writer started over.
+    if (known && version === known.version && value === known.value) return { record: known.record, version, unchanged: true };
     let parsed;
     try {
       parsed = recordSchema.safeParse(JSON.parse(value));
@@ -48,9 +62,13 @@ export class ConversationStore {
     return { record: parsed.data, version };
   }
 
-  async save(conversationId: string, record: ConversationRecord, expectedVersion: number): Promise<void> {
-    const ok = await this.store.compareAndSet(key(conversationId), expectedVersion, JSON.stringify(record), this.ttlMs);
+  /** Writes the record if nobody wrote since `expectedVersion`; returns what was stored, for load()'s `known`. */
+  async save(conversationId: string, record: ConversationRecord, expectedVersion: number): Promise<StoredRecord> {
+    const value = JSON.stringify(record);
+    const ok = await this.store.compareAndSet(key(conversationId), expectedVersion, value, this.ttlMs);
     if (!ok) throw new ConversationConflictError(conversationId);
+    // Both stores count a key's versions up by one a write (kv-store.ts, redis-store.ts).
+    return { record, version: expectedVersion + 1, value };
   }
 
   async delete(conversationId: string): Promise<void> {

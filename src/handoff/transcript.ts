@@ -9,14 +9,16 @@ import type { TurnInput } from '../conversation/engine.js';
 import { looksLikePassword } from '../nlu/password-like.js';
 import { PLACEHOLDERS, redact } from '../nlu/redact.js';
 import type { KeyValueStore } from '../stores/kv-store.js';
-import { readDoc, updateDoc } from './json-doc.js';
+import { DocumentContentionError, readDoc } from './json-doc.js';
 
 /** What the person sent in one turn, as far as it may be kept. */
 export type PersonEntry =
   | { text: string }
   | { choice: Choice }
   /** Looked like a password: the bot refused it and nothing of it is kept. */
-  | { withheld: 'password' };
+  | { withheld: 'password' }
+  /** An owner-identification answer (card digits, postal code, security answer): never kept. */
+  | { withheld: 'answer' };
 
 export interface TranscriptTurn {
   at: number;
@@ -57,11 +59,12 @@ export function redactForAgent(text: string): string | null {
   return redacted.length > MAX_TEXT_KEPT ? `${redacted.slice(0, MAX_TEXT_KEPT)}…` : redacted;
 }
 
-export function personEntryOf(input: TurnInput): PersonEntry | null {
+export function personEntryOf(input: TurnInput, secret = false): PersonEntry | null {
   const choice = (input.value as { choice?: unknown } | undefined)?.choice;
   // Only the bot's own buttons; a made-up payload is kept as nothing rather than as text.
   if (typeof choice === 'string') return isMessageKey(`choice_${choice}`) ? { choice: choice as Choice } : null;
   if (input.greet || typeof input.text !== 'string' || !input.text.trim()) return null;
+  if (secret) return { withheld: 'answer' };
   const text = redactForAgent(input.text);
   return text === null ? { withheld: 'password' } : { text };
 }
@@ -69,6 +72,15 @@ export function personEntryOf(input: TurnInput): PersonEntry | null {
 const CODE_FAILURE_KEYS = new Set(['code_wrong', 'code_exhausted']);
 
 const key = (conversationId: string) => `handoff:transcript:{${conversationId}}`;
+
+/** Transcripts this process wrote last, kept to write the next turn without reading first. */
+const RECENT_KEPT = 1_000;
+
+interface Written {
+  doc: TranscriptRecord;
+  version: number;
+  at: number;
+}
 
 export class TranscriptRecorder {
   constructor(
@@ -79,27 +91,69 @@ export class TranscriptRecorder {
     private readonly turnsKept = TRANSCRIPT_TURNS_KEPT,
   ) {}
 
-  async record(conversationId: string, input: TurnInput, says: SayEvent[]): Promise<void> {
+  /** Insertion order is recency; an entry leaves while its write is out and comes back once it succeeded. */
+  private readonly recent = new Map<string, Written>();
+
+  /**
+   * Adds the turn by compare-and-set. The transcript this process wrote last is written on without reading it
+   * first (one round trip a turn, not two): the write only lands while the stored version is still the one that
+   * write made, so another instance's turn in between makes it fail and the transcript is read and tried again.
+   * An entry is trusted for half the TTL only: past that the key may have expired and been written anew by
+   * another instance up to the same version. `secret`: the person answered an owner-identification question; what
+   * they typed is never kept.
+   */
+  async record(conversationId: string, input: TurnInput, says: SayEvent[], secret = false): Promise<void> {
     const now = this.clock.now();
-    const turn: TranscriptTurn = { at: now, person: personEntryOf(input), bot: says.map((s) => s.key) };
+    const turn: TranscriptTurn = { at: now, person: personEntryOf(input, secret), bot: says.map((s) => s.key) };
     if (!turn.person && !turn.bot.length) return;
-    await updateDoc<TranscriptRecord>(
-      this.store,
-      key(conversationId),
-      (current) => {
-        const record = current ?? { startedAt: now, turns: [], failures: { code: 0, secondFactor: 0 }, lockedOut: false };
-        return {
-          startedAt: record.startedAt,
-          turns: [...record.turns, turn].slice(-this.turnsKept),
-          failures: {
-            code: record.failures.code + turn.bot.filter((k) => CODE_FAILURE_KEYS.has(k)).length,
-            secondFactor: record.failures.secondFactor + turn.bot.filter((k) => k === 'second_factor_wrong').length,
-          },
-          lockedOut: record.lockedOut || turn.bot.includes('locked_out'),
-        };
+    const id = key(conversationId);
+    let known = this.recent.get(id);
+    this.recent.delete(id);
+    if (known && now - known.at >= this.ttlMs / 2) known = undefined;
+    for (let attempt = 0; attempt < 25; attempt++) {
+      const { doc: current, version } = known ?? (await this.readVersioned(id));
+      const next = this.withTurn(current, turn, now);
+      if (await this.store.compareAndSet(id, version, JSON.stringify(next), this.ttlMs)) {
+        this.remember(id, { doc: next, version: version + 1, at: now });
+        return;
+      }
+      // What this process knew is out of date: read at once; a transcript read just now lost a race, so wait.
+      if (!known) await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50) * (0.5 + Math.random())));
+      known = undefined;
+    }
+    throw new DocumentContentionError(id);
+  }
+
+  private withTurn(current: TranscriptRecord | null, turn: TranscriptTurn, now: number): TranscriptRecord {
+    const record = current ?? { startedAt: now, turns: [], failures: { code: 0, secondFactor: 0 }, lockedOut: false };
+    return {
+      startedAt: record.startedAt,
+      turns: [...record.turns, turn].slice(-this.turnsKept),
+      failures: {
+        code: record.failures.code + turn.bot.filter((k) => CODE_FAILURE_KEYS.has(k)).length,
+        secondFactor: record.failures.secondFactor + turn.bot.filter((k) => k === 'second_factor_wrong').length,
       },
-      this.ttlMs,
-    );
+      lockedOut: record.lockedOut || turn.bot.includes('locked_out'),
+    };
+  }
+
+  private async readVersioned(id: string): Promise<{ doc: TranscriptRecord | null; version: number }> {
+    const { value, version } = await this.store.getVersioned(id);
+    if (value === null) return { doc: null, version };
+    try {
+      return { doc: JSON.parse(value) as TranscriptRecord, version };
+    } catch {
+      // Unreadable: written over, as updateDoc does.
+      return { doc: null, version };
+    }
+  }
+
+  private remember(id: string, written: Written): void {
+    this.recent.set(id, written);
+    for (const oldest of this.recent.keys()) {
+      if (this.recent.size <= RECENT_KEPT) break;
+      this.recent.delete(oldest);
+    }
   }
 
   read(conversationId: string): Promise<TranscriptRecord | null> {
