@@ -1,6 +1,9 @@
 // Pure guards and context updates for the recovery chart. Nothing here touches the network, the store
 // or the clock: time arrives in TICK events and results arrive as actor outputs.
-import type { RecoveryContext, RecoveryEvent, RecoveryInput } from './recovery.types.js';
+import type { OwnerIdentification, RecoveryContext, RecoveryEvent, RecoveryInput } from './recovery.types.js';
+
+/** Before any question: nothing asked, nothing known. */
+export const notAsked = (): OwnerIdentification => ({ paymentDetails: 'not_asked', securityQuestion: 'not_asked' });
 
 export function initialContext(input: RecoveryInput): RecoveryContext {
   return {
@@ -18,6 +21,10 @@ export function initialContext(input: RecoveryInput): RecoveryContext {
     handoffReason: null,
     codeVerified: false,
     secondFactorVerified: false,
+    deliveryTroubleTold: false,
+    ownerIdentification: notAsked(),
+    ownerAsked: false,
+    securityQuestionId: null,
   };
 }
 
@@ -33,6 +40,10 @@ export function freshJourney(context: RecoveryContext): RecoveryContext {
     handoffReason: null,
     codeVerified: false,
     secondFactorVerified: false,
+    deliveryTroubleTold: false,
+    ownerIdentification: notAsked(),
+    ownerAsked: false,
+    securityQuestionId: null,
   };
 }
 

@@ -4,16 +4,23 @@ import { assign, emit, fromPromise, setup, type DoneActorEvent } from 'xstate';
 import {
   freshJourney,
   hasRepromptedTooOften,
+  notAsked,
   initialContext,
   isIdleTooLong,
 } from './recovery.logic.js';
 import type {
+  CheckPaymentDetailsInput,
+  CheckSecurityAnswerInput,
   Choice,
   HandoffReason,
+  HoldCardDigitsInput,
   IssueLinkInput,
   IssueLinkOutput,
   LookupInput,
   LookupOutput,
+  OwnerCheckOutput,
+  PrepareOwnerCheckInput,
+  PrepareOwnerCheckOutput,
   RecoveryContext,
   RecoveryEmitted,
   RecoveryEvent,
@@ -27,7 +34,7 @@ import type {
 } from './recovery.types.js';
 
 /** Bumped whenever a stored snapshot of the previous chart could no longer be restored as is. */
-export const RECOVERY_CHART_VERSION = 1;
+export const RECOVERY_CHART_VERSION = 2;
 
 const outputOf = <T>(event: unknown): T => (event as DoneActorEvent<T>).output;
 
@@ -39,6 +46,7 @@ interface SayParams {
 const say = (key: string, choices?: Choice[]) => ({ type: 'say' as const, params: { key, ...(choices ? { choices } : {}) } });
 
 const channelChoices: Choice[] = ['channel_email', 'channel_alt_email', 'channel_sms'];
+const ownerChoices: Choice[] = ['skip', 'agent'];
 
 // Actors are placeholders here; the conversation engine provides the real ones with machine.provide().
 const notProvided = (name: string) => () => Promise.reject(new Error(`actor ${name} not provided`));
@@ -58,12 +66,21 @@ export const recoveryMachine = setup({
       notProvided('verifySecondFactor'),
     ),
     issueResetLink: fromPromise<IssueLinkOutput, IssueLinkInput>(notProvided('issueResetLink')),
+    prepareOwnerCheck: fromPromise<PrepareOwnerCheckOutput, PrepareOwnerCheckInput>(notProvided('prepareOwnerCheck')),
+    holdCardDigits: fromPromise<void, HoldCardDigitsInput>(notProvided('holdCardDigits')),
+    checkPaymentDetails: fromPromise<OwnerCheckOutput, CheckPaymentDetailsInput>(notProvided('checkPaymentDetails')),
+    checkSecurityAnswer: fromPromise<OwnerCheckOutput, CheckSecurityAnswerInput>(notProvided('checkSecurityAnswer')),
   },
   guards: {
     isIdleTooLong: ({ context, event }) => isIdleTooLong(context, event),
     hasRepromptedTooOften: ({ context }) => hasRepromptedTooOften(context),
     isHandoffFromLockout: ({ context }) => context.handoffReason === 'locked_out',
     hasSubject: ({ context }) => context.subject !== null,
+    // Nobody to ask about (no identifier given yet), or asked already for this subject: hand over at once.
+    isOwnerCheckNeedless: ({ context }) => context.subject === null || context.ownerAsked,
+    isPaymentCheckPlanned: ({ event }) => outputOf<PrepareOwnerCheckOutput>(event).paymentDetails === 'ask',
+    isSecurityQuestionPlanned: ({ event }) => outputOf<PrepareOwnerCheckOutput>(event).securityQuestion === 'ask',
+    willAskSecurityQuestion: ({ context }) => context.securityQuestionId !== null,
     isLockedForSends: ({ event }) => outputOf<SendCodeOutput>(event).locked,
     isCodeVerifiedWithSecondFactor: ({ event }) => {
       const out = outputOf<VerifyCodeOutput>(event);
@@ -78,6 +95,7 @@ export const recoveryMachine = setup({
     // Growing delays after failures (SECURITY.md 9): a try that came too soon was not checked.
     isCodeDelayed: ({ event }) => outputOf<VerifyCodeOutput>(event).outcome === 'wait',
     isSecondFactorDelayed: ({ event }) => outputOf<VerifySecondFactorOutput>(event).outcome === 'wait',
+    isDeliveryTroubleUntold: ({ context }) => !context.deliveryTroubleTold,
   },
   actions: {
     say: emit((_, params: SayParams) => ({ type: 'say' as const, ...params })),
@@ -92,6 +110,37 @@ export const recoveryMachine = setup({
       secondFactors: [],
       codeVerified: false,
       secondFactorVerified: false,
+      ownerIdentification: notAsked(),
+      ownerAsked: false,
+      securityQuestionId: null,
+    })),
+    // What will be asked starts as 'skipped': going to a person before answering leaves it so.
+    rememberOwnerPlan: assign(({ event }) => {
+      const plan = outputOf<PrepareOwnerCheckOutput>(event);
+      return {
+        ownerAsked: true,
+        securityQuestionId: plan.securityQuestion === 'ask' ? plan.questionId : null,
+        ownerIdentification: {
+          paymentDetails: plan.paymentDetails === 'ask' ? ('skipped' as const) : plan.paymentDetails,
+          securityQuestion: plan.securityQuestion === 'ask' ? ('skipped' as const) : plan.securityQuestion,
+        },
+      };
+    }),
+    markOwnerCheckUnavailable: assign({
+      ownerAsked: true,
+      ownerIdentification: { paymentDetails: 'unavailable' as const, securityQuestion: 'unavailable' as const },
+    }),
+    rememberPaymentCheck: assign(({ context, event }) => ({
+      ownerIdentification: { ...context.ownerIdentification, paymentDetails: outputOf<OwnerCheckOutput>(event).result },
+    })),
+    rememberSecurityAnswerCheck: assign(({ context, event }) => ({
+      ownerIdentification: { ...context.ownerIdentification, securityQuestion: outputOf<OwnerCheckOutput>(event).result },
+    })),
+    markPaymentCheckUnavailable: assign(({ context }) => ({
+      ownerIdentification: { ...context.ownerIdentification, paymentDetails: 'unavailable' as const },
+    })),
+    markSecurityAnswerUnavailable: assign(({ context }) => ({
+      ownerIdentification: { ...context.ownerIdentification, securityQuestion: 'unavailable' as const },
     })),
     rememberIdentifierKind: assign(({ event }) => ({
       identifierKind: event.type === 'PHONE' ? ('phone' as const) : ('email' as const),
@@ -104,6 +153,9 @@ export const recoveryMachine = setup({
       secondFactors: outputOf<VerifyCodeOutput>(event).secondFactors,
     })),
     markSecondFactorVerified: assign({ secondFactorVerified: true }),
+    // A new code is a new wait: if its channel is failing too, the person hears it again, once.
+    markCodeSent: assign({ deliveryTroubleTold: false }),
+    markDeliveryTroubleTold: assign({ deliveryTroubleTold: true }),
     setLanguage: assign(({ event, context }) => ({
       locale: event.type === 'SET_LANGUAGE' || event.type === 'ADOPT_LANGUAGE' ? event.locale : context.locale,
     })),
@@ -118,6 +170,7 @@ export const recoveryMachine = setup({
         codeVerified: context.codeVerified,
         channel: context.channel,
         secondFactorVerified: context.secondFactorVerified,
+        ownerIdentification: context.ownerIdentification,
       },
     })),
     forgetProofs: emit(({ context }) => ({ type: 'forget' as const, conversationId: context.conversationId })),
@@ -133,6 +186,17 @@ export const recoveryMachine = setup({
     sayCodeSent: emit(({ context }) => ({
       type: 'say' as const,
       key: `code_sent_${context.channel ?? 'email'}`,
+    })),
+    // The alternate email travels by email: one provider, one message.
+    sayDeliveryTrouble: emit(({ context }) => ({
+      type: 'say' as const,
+      key: context.channel === 'sms' ? 'delivery_trouble_sms' : 'delivery_trouble_email',
+      choices: ['switch_channel', 'agent'] as Choice[],
+    })),
+    askSecurityQuestion: emit(({ context }) => ({
+      type: 'say' as const,
+      key: `ask_security_question_${context.securityQuestionId ?? 'first_pet'}`,
+      choices: ownerChoices,
     })),
     sayResetLink: emit(({ event }) => {
       const out = outputOf<IssueLinkOutput>(event);
@@ -159,7 +223,7 @@ export const recoveryMachine = setup({
       initial: 'welcome',
       on: {
         CANCEL: { target: 'cancelled' },
-        AGENT: { target: 'handoff', actions: { type: 'setHandoffReason', params: { reason: 'requested' } } },
+        AGENT: { target: 'confirmingOwner', actions: { type: 'setHandoffReason', params: { reason: 'requested' } } },
         START_OVER: { target: '.identify', reenter: true, actions: ['startFresh', 'forgetProofs', say('starting_over')] },
         HELP: { target: '.history', reenter: true, actions: say('help') },
         GREET: { target: '.history', reenter: true },
@@ -169,7 +233,7 @@ export const recoveryMachine = setup({
         UNRECOGNIZED: [
           {
             guard: 'hasRepromptedTooOften',
-            target: 'handoff',
+            target: 'confirmingOwner',
             actions: { type: 'setHandoffReason', params: { reason: 'not_understood' } },
           },
           { target: '.history', reenter: true, actions: ['countReprompt', say('not_understood')] },
@@ -239,7 +303,7 @@ export const recoveryMachine = setup({
             }),
             onDone: [
               { guard: 'isLockedForSends', target: '#recovery.lockedOut' },
-              { target: 'awaitingCode', actions: 'sayCodeSent' },
+              { target: 'awaitingCode', actions: ['markCodeSent', 'sayCodeSent'] },
             ],
             onError: { target: 'chooseChannel', actions: say('send_failed') },
           },
@@ -255,7 +319,10 @@ export const recoveryMachine = setup({
             CODE_NOT_RECEIVED: { actions: say('code_not_received', ['resend', 'switch_channel', 'agent']) },
             // Only the scheduler sends it, after a quiet spell; anywhere else the chart ignores it.
             NUDGE: { actions: say('nudge_code', ['resend', 'switch_channel', 'agent']) },
-            AGENT: { target: '#recovery.handoff', actions: { type: 'setHandoffReason', params: { reason: 'code_not_received' } } },
+            // The engine sends it before the person's own event when this channel's provider is failing; the same
+            // for every conversation waiting on it, account or not. Said once per code.
+            DELIVERY_TROUBLE: { guard: 'isDeliveryTroubleUntold', actions: ['markDeliveryTroubleTold', 'sayDeliveryTrouble'] },
+            AGENT: { target: '#recovery.confirmingOwner', actions: { type: 'setHandoffReason', params: { reason: 'code_not_received' } } },
           },
         },
         verifyingCode: {
@@ -293,7 +360,7 @@ export const recoveryMachine = setup({
             RECOVERY_CODE: { target: 'verifyingSecondFactor' },
             USE_RECOVERY_CODE: { actions: say('ask_recovery_code') },
             LOST_2FA: { actions: say('lost_2fa', ['use_recovery_code', 'agent']) },
-            AGENT: { target: '#recovery.handoff', actions: { type: 'setHandoffReason', params: { reason: 'lost_2fa' } } },
+            AGENT: { target: '#recovery.confirmingOwner', actions: { type: 'setHandoffReason', params: { reason: 'lost_2fa' } } },
           },
         },
         verifyingSecondFactor: {
@@ -347,7 +414,124 @@ export const recoveryMachine = setup({
           entry: say('link_failed', ['new_link', 'agent']),
           on: {
             NEW_LINK: { target: 'issuingLink' },
-            AGENT: { target: '#recovery.handoff', actions: { type: 'setHandoffReason', params: { reason: 'service_error' } } },
+            AGENT: { target: '#recovery.confirmingOwner', actions: { type: 'setHandoffReason', params: { reason: 'service_error' } } },
+          },
+        },
+      },
+    },
+    confirmingOwner: {
+      description:
+        'Before a person takes over: questions only the owner can answer, each skippable. The agent learns matched or not, never an answer, and a right answer never leads to a reset (SECURITY.md 17). Unknown identifiers get the same questions.',
+      initial: 'deciding',
+      on: {
+        // Straight to the person: whatever was not answered stays 'skipped'.
+        AGENT: { target: 'handoff' },
+        CANCEL: [
+          { guard: 'isHandoffFromLockout', target: 'lockedOut', actions: say('handoff_cancelled') },
+          { target: 'journey.history', actions: say('handoff_cancelled') },
+        ],
+        START_OVER: { target: 'journey.identify', actions: ['startFresh', 'forgetProofs', say('starting_over')] },
+        // Answered in place, then the same question again.
+        SET_LANGUAGE: { target: '.resume', reenter: true, actions: ['setLanguage', say('language_switched')] },
+        HELP: { target: '.resume', reenter: true, actions: say('owner_check_help') },
+        PASSWORD_IN_CHAT: { target: '.resume', reenter: true, actions: say('password_in_chat') },
+        UNRECOGNIZED: { target: '.resume', reenter: true },
+      },
+      states: {
+        resume: { type: 'history', target: 'deciding' },
+        deciding: {
+          description: 'No identifier given yet, or this subject was already asked: nothing to ask.',
+          always: [{ guard: 'isOwnerCheckNeedless', target: '#recovery.handoff' }, { target: 'preparing' }],
+        },
+        preparing: {
+          description: 'Which checks are on and offered by the directory, and which catalog question; never whether the account exists.',
+          invoke: {
+            src: 'prepareOwnerCheck',
+            input: ({ context }) => ({ conversationId: context.conversationId, subject: context.subject ?? '' }),
+            onDone: [
+              { guard: 'isPaymentCheckPlanned', target: 'askingCardDigits', actions: 'rememberOwnerPlan' },
+              { guard: 'isSecurityQuestionPlanned', target: 'askingSecurityAnswer', actions: 'rememberOwnerPlan' },
+              { target: '#recovery.handoff', actions: 'rememberOwnerPlan' },
+            ],
+            onError: { target: '#recovery.handoff', actions: 'markOwnerCheckUnavailable' },
+          },
+        },
+        askingCardDigits: {
+          description: 'Last four digits of the card on file; the whole number is never wanted.',
+          tags: ['expects:card_last4'],
+          entry: say('ask_card_last4', ownerChoices),
+          on: {
+            CARD_DIGITS: { target: 'holdingCardDigits' },
+            OWNER_ANSWER_INVALID: { actions: say('card_last4_hint', ownerChoices) },
+            // The pair is checked together: no card digits, no postal code question.
+            SKIP: [{ guard: 'willAskSecurityQuestion', target: 'askingSecurityAnswer' }, { target: '#recovery.handoff' }],
+          },
+        },
+        holdingCardDigits: {
+          description: 'Keep the digits sealed under the server key until the postal code arrives.',
+          invoke: {
+            src: 'holdCardDigits',
+            input: ({ context, event }) => ({
+              conversationId: context.conversationId,
+              cardLast4: event.type === 'CARD_DIGITS' ? event.value : '',
+            }),
+            onDone: { target: 'askingPostalCode' },
+            onError: [
+              { guard: 'willAskSecurityQuestion', target: 'askingSecurityAnswer', actions: 'markPaymentCheckUnavailable' },
+              { target: '#recovery.handoff', actions: 'markPaymentCheckUnavailable' },
+            ],
+          },
+        },
+        askingPostalCode: {
+          description: 'Billing postal code, checked with the card digits against hashes in the directory.',
+          tags: ['expects:postal_code'],
+          entry: say('ask_postal_code', ownerChoices),
+          on: {
+            POSTAL_CODE: { target: 'checkingPaymentDetails' },
+            OWNER_ANSWER_INVALID: { actions: say('postal_code_hint', ownerChoices) },
+            SKIP: [{ guard: 'willAskSecurityQuestion', target: 'askingSecurityAnswer' }, { target: '#recovery.handoff' }],
+          },
+        },
+        checkingPaymentDetails: {
+          description: 'Matched or not, for the agent only; a mismatch counts toward the lockout. The person hears nothing either way.',
+          invoke: {
+            src: 'checkPaymentDetails',
+            input: ({ context, event }) => ({
+              conversationId: context.conversationId,
+              subject: context.subject ?? '',
+              postalCode: event.type === 'POSTAL_CODE' ? event.value : '',
+            }),
+            onDone: [
+              { guard: 'willAskSecurityQuestion', target: 'askingSecurityAnswer', actions: 'rememberPaymentCheck' },
+              { target: '#recovery.handoff', actions: 'rememberPaymentCheck' },
+            ],
+            onError: [
+              { guard: 'willAskSecurityQuestion', target: 'askingSecurityAnswer', actions: 'markPaymentCheckUnavailable' },
+              { target: '#recovery.handoff', actions: 'markPaymentCheckUnavailable' },
+            ],
+          },
+        },
+        askingSecurityAnswer: {
+          description: 'The legacy security question (SECURITY_QUESTION=on only); the same catalog question whether or not the account exists.',
+          tags: ['expects:security_answer'],
+          entry: 'askSecurityQuestion',
+          on: {
+            SECURITY_ANSWER: { target: 'checkingSecurityAnswer' },
+            SKIP: { target: '#recovery.handoff' },
+          },
+        },
+        checkingSecurityAnswer: {
+          description: 'Compared after normalising case, accents and spaces; a right answer only raises what the agent is told.',
+          invoke: {
+            src: 'checkSecurityAnswer',
+            input: ({ context, event }) => ({
+              conversationId: context.conversationId,
+              subject: context.subject ?? '',
+              questionId: context.securityQuestionId ?? 'first_pet',
+              answer: event.type === 'SECURITY_ANSWER' ? event.value : '',
+            }),
+            onDone: { target: '#recovery.handoff', actions: 'rememberSecurityAnswerCheck' },
+            onError: { target: '#recovery.handoff', actions: 'markSecurityAnswerUnavailable' },
           },
         },
       },
@@ -370,7 +554,7 @@ export const recoveryMachine = setup({
           { target: 'journey.history', actions: say('handoff_ticket_filed') },
         ],
         // The agent sent a fresh code (the send limits and lockout still apply): the bot checks it as usual.
-        CODE_SENT_BY_AGENT: { guard: 'hasSubject', target: 'journey.awaitingCode', actions: ['rememberChannel', 'sayCodeSent'] },
+        CODE_SENT_BY_AGENT: { guard: 'hasSubject', target: 'journey.awaitingCode', actions: ['rememberChannel', 'markCodeSent', 'sayCodeSent'] },
         // The password was changed with a link the agent sent.
         RESET_COMPLETED: { target: 'done' },
         START_OVER: { target: 'journey.identify', actions: ['startFresh', 'forgetProofs'] },
@@ -381,7 +565,7 @@ export const recoveryMachine = setup({
       description: 'Too many failures on this subject: self-service pauses; a person can still help.',
       entry: say('locked_out', ['agent']),
       on: {
-        AGENT: { target: 'handoff', actions: { type: 'setHandoffReason', params: { reason: 'locked_out' } } },
+        AGENT: { target: 'confirmingOwner', actions: { type: 'setHandoffReason', params: { reason: 'locked_out' } } },
         CANCEL: { target: 'cancelled' },
         UNRECOGNIZED: { actions: say('locked_out', ['agent']) },
       },

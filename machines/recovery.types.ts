@@ -22,6 +22,24 @@ export const faqTopics = [
 ] as const;
 export type FaqTopic = (typeof faqTopics)[number];
 
+/** The catalog of legacy security questions; their wording lives in dialogs/ (ask_security_question_<id>). */
+export const securityQuestionIds = ['first_pet', 'birth_city', 'first_school'] as const;
+export type SecurityQuestionId = (typeof securityQuestionIds)[number];
+
+/**
+ * What a human agent learns about one owner-identification check, and all the chart ever keeps of it: never
+ * the answer. 'skipped': asked, and the person skipped it (or went straight to a person); 'not_asked': nobody
+ * to check yet, or self-service was locked; 'off': the company turned it off; 'not_offered': the directory
+ * has no such check; 'unavailable': the directory did not answer.
+ */
+export type OwnerCheckResult = 'matched' | 'not_matched' | 'skipped' | 'not_asked' | 'off' | 'not_offered' | 'unavailable';
+export interface OwnerIdentification {
+  /** Last four digits of the card on file and billing postal code, checked together. */
+  paymentDetails: OwnerCheckResult;
+  /** The legacy security question (SECURITY.md 17): off by default, never enough on its own. */
+  securityQuestion: OwnerCheckResult;
+}
+
 export type HandoffReason =
   | 'requested'
   | 'locked_out'
@@ -49,6 +67,13 @@ export interface RecoveryContext {
   handoffReason: HandoffReason | null;
   codeVerified: boolean;
   secondFactorVerified: boolean;
+  /** The person already heard that the pending code's channel is failing; a new code may be told again. */
+  deliveryTroubleTold?: boolean;
+  /** Owner-identification results for the agent; asked at most once per subject. */
+  ownerIdentification: OwnerIdentification;
+  ownerAsked: boolean;
+  /** The catalog question to ask, when the security question is on and will be asked; never its answer. */
+  securityQuestionId: SecurityQuestionId | null;
 }
 
 export interface RecoveryInput {
@@ -100,7 +125,16 @@ export type RecoveryEvent =
   // From the agent console: an agent sent a fresh code on this channel; the bot waits for it again.
   | { type: 'CODE_SENT_BY_AGENT'; channel: Channel }
   // From the nudge scheduler: a code has been pending a while with no word from the person.
-  | { type: 'NUDGE' };
+  | { type: 'NUDGE' }
+  // From the engine: the provider of the pending code's channel is failing for everyone (never one recipient).
+  | { type: 'DELIVERY_TROUBLE' }
+  // Owner identification before a handoff: answers parsed without the classifier, never kept.
+  | { type: 'CARD_DIGITS'; value: string }
+  | { type: 'POSTAL_CODE'; value: string }
+  | { type: 'SECURITY_ANSWER'; value: string }
+  // Not four digits, or not a postal code: a hint, and the same question again.
+  | { type: 'OWNER_ANSWER_INVALID' }
+  | { type: 'SKIP' };
 
 export type RecoveryEventType = RecoveryEvent['type'];
 
@@ -163,6 +197,39 @@ export interface IssueLinkOutput {
   validMinutes: number;
 }
 
+export interface PrepareOwnerCheckInput {
+  conversationId: string;
+  subject: string;
+}
+/** 'ask': the bot asks; anything else is what the agent will read. The same for known and unknown subjects. */
+export interface PrepareOwnerCheckOutput {
+  paymentDetails: 'ask' | 'off' | 'not_offered' | 'not_asked' | 'unavailable';
+  securityQuestion: 'ask' | 'off' | 'not_offered' | 'not_asked' | 'unavailable';
+  /** Set when securityQuestion is 'ask'. */
+  questionId: SecurityQuestionId | null;
+}
+
+export interface HoldCardDigitsInput {
+  conversationId: string;
+  cardLast4: string;
+}
+
+export interface CheckPaymentDetailsInput {
+  conversationId: string;
+  subject: string;
+  /** Normalised: upper case, no spaces or dashes. */
+  postalCode: string;
+}
+export interface CheckSecurityAnswerInput {
+  conversationId: string;
+  subject: string;
+  questionId: SecurityQuestionId;
+  answer: string;
+}
+export interface OwnerCheckOutput {
+  result: 'matched' | 'not_matched' | 'skipped';
+}
+
 export interface HandoffInput {
   conversationId: string;
   subject: string | null;
@@ -172,6 +239,7 @@ export interface HandoffInput {
   channel: Channel | null;
   codeVerified: boolean;
   secondFactorVerified: boolean;
+  ownerIdentification: OwnerIdentification;
 }
 
 // --- What the chart says: message keys and choices, turned into words by dialogs/ ------------------
@@ -190,6 +258,7 @@ export type Choice =
   | 'new_link'
   | 'start_over'
   | 'cancel'
+  | 'skip'
   | 'language_es'
   | 'language_en';
 

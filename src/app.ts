@@ -29,12 +29,14 @@ import { ClaveMetrics, registerMetricsRoute } from './metrics.js';
 import { createServer, InFlightRequests } from './server.js';
 import type { AccountDirectory } from './services/account-directory.js';
 import { AuditLog, fileSink, stdoutSink, type AuditSink } from './services/audit-log.js';
+import { DeliveryHealth } from './services/delivery-health.js';
 import { DemoDirectory, loadDemoAccounts } from './services/demo-directory.js';
 import { HttpDirectory } from './services/http-directory.js';
 import { NotificationComposer } from './services/notification-composer.js';
 import { DeliveryQueue, DevOutbox, type Notifier } from './services/notifier.js';
 import { createNotifier } from './services/routing-notifier.js';
 import { ResetService } from './services/reset-service.js';
+import { OwnerCheckService } from './services/owner-check.js';
 import { Secrets } from './services/secrets.js';
 import { VerificationService } from './services/verification-service.js';
 import { MemoryStore, type KeyValueStore } from './stores/kv-store.js';
@@ -88,9 +90,21 @@ async function storeFor(config: Config, clock: Clock, logger: Logger): Promise<K
     onError: (error) => logger.warn({ err: error.message }, 'redis connection problem'),
   });
   const policy = await store.checkEvictionPolicy();
-  // Counters and lockouts must never be evicted (SECURITY.md 12).
+  // Counters, lockouts and used recovery codes must never be evicted (SECURITY.md 12): an evicted lockout
+  // lifts itself, an evicted used code works again. Production refuses such a Redis; development warns.
   if (policy !== 'noeviction' && policy !== 'unknown') {
+    if (config.env === 'production') {
+      await store.close();
+      throw new Error(
+        `REDIS_URL: the Redis server's maxmemory-policy is ${policy}; production needs noeviction, so counters, lockouts ` +
+          'and used recovery codes are never evicted. Fix: set maxmemory-policy noeviction in redis.conf (and ' +
+          '`CONFIG SET maxmemory-policy noeviction` on the running server), or in the managed service\'s settings.',
+      );
+    }
     logger.warn({ policy }, 'Redis maxmemory-policy should be noeviction: counters and lockouts could be evicted');
+  } else if (policy === 'unknown') {
+    // Managed services often refuse CONFIG; the setting is then the operator's to check.
+    logger.warn('could not read the Redis maxmemory-policy (CONFIG refused); make sure it is noeviction');
   }
   return store;
 }
@@ -141,7 +155,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // The outbox exists outside production (the dev routes show it); channels without a provider land there.
   const outbox = overrides.notifier || config.env === 'production' ? null : new DevOutbox(clock);
   const notifier = overrides.notifier ?? createNotifier(config, outbox, logger);
-  const delivery = new DeliveryQueue(notifier, logger);
+  // A provider failing for everyone is marked in the store, so every instance offers people another channel.
+  const deliveryHealth = new DeliveryHealth({ store, audit, logger, onResult: (channel, result) => metrics.observeDelivery(channel, result) });
+  const delivery = new DeliveryQueue(notifier, logger, undefined, deliveryHealth.outcome);
   const compose = new NotificationComposer(config.brandName, config.publicBaseUrl);
   const classifier = overrides.classifier ?? (await classifierFor(config, clock, logger));
   const parser = new InputParser(classifier, {
@@ -150,6 +166,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
 
   const verification = new VerificationService({ store, directory, secrets, policy: config.policy, clock, audit, delivery, compose });
+  const ownerCheck = new OwnerCheckService({
+    store,
+    directory,
+    verification,
+    secrets,
+    audit,
+    options: config.ownerCheck,
+    onCountFailed: (error) => logger.error({ err: error.message }, 'a wrong owner answer could not be counted toward the lockout'),
+  });
   const adapter = createAdapter(config, logger);
   const renderDefaults = {
     brand: config.brandName,
@@ -238,12 +263,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     parser,
     clock,
     verification,
+    ownerCheck,
     reset,
     idleLimitMs: config.policy.conversationIdleMs,
     repromptLimit: config.policy.repromptLimit,
     onHandoff,
     relay: (conversationId, input, state) => handoff.relay(conversationId, input, state),
+    recordTurn: (conversationId, input, says, secret) => handoff.recordTurn(conversationId, input, says, secret),
     locks: new ConversationLocks(store),
+    deliveryTrouble: (channel) => deliveryHealth.isTroubled(channel),
     nudges,
   });
   bot = new ClaveBot(engine, renderDefaults, (turn) => metrics.observeTurn(turn), {
@@ -333,6 +361,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         server.server.closeAllConnections();
         await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
         await delivery.drain();
+        // Wrong owner answers are counted after the reply; they still count toward the lockout.
+        await ownerCheck.settled();
         await store.close();
       })();
       return closing;

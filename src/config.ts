@@ -153,6 +153,10 @@ export const configSchema = z.object({
   HANDOFF_TIMEZONE: z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/Madrid or America/Mexico_City').default('UTC'),
   /** Where after-hours tickets go (email, through SMTP_URL). */
   SUPPORT_INBOX: z.email().optional(),
+  /** Before a handoff, ask for the card's last four digits and billing postal code; the agent hears only matched or not. */
+  OWNER_CHECK: z.enum(['on', 'off']).default('on'),
+  /** The legacy security question before a handoff (SECURITY.md 17): off by default; never enough on its own. */
+  SECURITY_QUESTION: z.enum(['off', 'on']).default('off'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -201,6 +205,8 @@ export interface Config {
   embedOrigins: string[];
   /** Human handoff (src/handoff/): how it reaches agents, who may sign in to the console, the desk's hours. */
   handoff: HandoffConfig;
+  /** Owner identification asked before a handoff (src/services/owner-check.ts). */
+  ownerCheck: { paymentDetails: boolean; securityQuestion: boolean };
 }
 
 export interface HandoffConfig {
@@ -309,6 +315,9 @@ export function productionProblems(env: Record<string, string | undefined>): str
     );
   }
   need('REDIS_URL', 'codes, counters and lockouts must be shared by every instance and survive a restart');
+  // Without it the demo accounts file would quietly stand in for the company's identity system.
+  need('DIRECTORY_URL', "the company's account directory (docs/directory-api.openapi.yaml); the demo accounts file is for development");
+  need('DIRECTORY_TOKEN', 'the bearer token Clave sends to DIRECTORY_URL');
   return problems;
 }
 
@@ -381,6 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ],
     handoff: handoffConfigOf(c, c.NODE_ENV === 'production' ? false : (c.DEV_ROUTES ?? true)),
     nudge: { afterMs: c.NUDGE_AFTER_SECONDS * 1000, pollMs: c.NUDGE_POLL_MS },
+    ownerCheck: { paymentDetails: c.OWNER_CHECK === 'on', securityQuestion: c.SECURITY_QUESTION === 'on' },
     policy: {
       codeDigits: c.CODE_DIGITS,
       codeTtlMs: minutes(c.CODE_TTL_MINUTES),

@@ -21,6 +21,8 @@ const complete: Record<string, string> = {
   TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789',
   TWILIO_FROM: '+15005550006',
   REDIS_URL: 'rediss://:cache-key@cache.example.com:6380',
+  DIRECTORY_URL: 'https://idp.example.com/clave/v1',
+  DIRECTORY_TOKEN: 'directory-token-0123456789',
 };
 
 const without = (...names: string[]) => Object.fromEntries(Object.entries(complete).filter(([name]) => !names.includes(name)));

@@ -66,6 +66,8 @@ describe('configuration', () => {
       SMS_WEBHOOK_URL: 'https://sms.example.com/hook',
       SMS_WEBHOOK_SECRET: 'webhook-secret-that-is-long-enough-0123456789',
       REDIS_URL: 'rediss://:key@cache.example.com:6380',
+      DIRECTORY_URL: 'https://idp.example.com/clave/v1',
+      DIRECTORY_TOKEN: 'directory-token-0123456789',
     };
     expect(loadConfig(production).devRoutes).toBe(false);
     expect(loadConfig({ ...production, DEV_ROUTES: 'true' }).devRoutes).toBe(false);
@@ -74,5 +76,12 @@ describe('configuration', () => {
 
   it('drops a trailing slash from the public base URL so links are well formed', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://help.example.com/' }).publicBaseUrl).toBe('https://help.example.com');
+  });
+
+  it('asks the card questions before a handoff by default, the security question only when turned on (SECURITY.md 17)', () => {
+    expect(loadConfig({}).ownerCheck).toEqual({ paymentDetails: true, securityQuestion: false });
+    expect(loadConfig({ OWNER_CHECK: 'off', SECURITY_QUESTION: 'on' }).ownerCheck).toEqual({ paymentDetails: false, securityQuestion: true });
+    expect(() => loadConfig({ SECURITY_QUESTION: 'true' })).toThrow(/SECURITY_QUESTION/);
+    expect(() => loadConfig({ OWNER_CHECK: 'yes' })).toThrow(/OWNER_CHECK/);
   });
 });

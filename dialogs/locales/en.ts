@@ -19,6 +19,10 @@ export const en = {
   code_not_received:
     'Codes usually arrive within a minute. Check your spam or junk folder and any other inbox you use. I can send a new code, try another channel, or connect you with a person.',
   nudge_code: 'Didn’t get the code? I can resend it, use another channel or get you a person.',
+  delivery_trouble_email:
+    'Emails seem to be delayed right now. If your code hasn’t arrived, you can get one another way, or talk to a person.',
+  delivery_trouble_sms:
+    'Text messages seem to be delayed right now. If your code hasn’t arrived, you can get one another way, or talk to a person.',
   code_verified: 'Thanks, that code is right.',
   code_wrong: 'That code doesn’t match. Check it and type it again, or ask for a new one.',
   code_expired: 'That code has expired. Ask me for a new one and use it within {minutes} minutes.',
@@ -60,6 +64,20 @@ export const en = {
   handoff_waiting: 'You’re still in line for a person. You can cancel to go back to the assistant.',
   handoff_cancelled: 'OK, you’re back with the assistant.',
   handoff_ended: 'The agent has closed the conversation. I’m here if you need anything else.',
+  // Owner identification before a handoff: the agent only learns whether the answers match, never the answers.
+  ask_card_last4:
+    'Before I connect you with a person, a couple of quick questions help them see the account is yours. What are the last four digits of the card on file? Only the last four, never the whole number.',
+  card_last4_hint: 'Just the last four digits of the card, like 1234, never the whole card number. Or choose Skip.',
+  ask_postal_code: 'And the billing postal code for that card?',
+  postal_code_hint: 'That doesn’t look like a postal code. Type it as it appears on your bill, like 28013 or SW1A 1AA, or choose Skip.',
+  ask_security_question_first_pet:
+    'What was the name of your first pet? Your answer only helps the person who takes over; on its own it never resets a password.',
+  ask_security_question_birth_city:
+    'In which city were you born? Your answer only helps the person who takes over; on its own it never resets a password.',
+  ask_security_question_first_school:
+    'What was the name of your first school? Your answer only helps the person who takes over; on its own it never resets a password.',
+  owner_check_help:
+    'These questions help the person who takes over see that the account is yours. I don’t keep your answers and nobody reads them: they only learn whether they match. You can skip any question, or choose Talk to a person to go straight there.',
   // Said by the handoff desk (src/handoff/): the queue, the agent's side of the chat, after hours.
   handoff_queue_estimate:
     'You’re number {position} in line. Recently, people waited about {wait} minutes for a person. You can cancel at any time to go back to the assistant.',
@@ -136,6 +154,7 @@ export const en = {
   choice_new_link: 'Send a new link',
   choice_start_over: 'Start over',
   choice_cancel: 'Cancel',
+  choice_skip: 'Skip',
   choice_language_es: 'Español',
   choice_language_en: 'English',
 } as const;

@@ -18,6 +18,10 @@ export const es: Record<MessageKey, string> = {
   code_not_received:
     'Los códigos suelen llegar en menos de un minuto. Revisa la carpeta de spam o correo no deseado y cualquier otra bandeja que uses. Puedo enviarte un código nuevo, probar otro canal o comunicarte con una persona.',
   nudge_code: '¿No te llegó el código? Puedo reenviarlo, usar otro canal o comunicarte con una persona.',
+  delivery_trouble_email:
+    'Los correos parecen estar llegando con retraso en este momento. Si tu código no ha llegado, puedes recibir uno por otra vía o hablar con una persona.',
+  delivery_trouble_sms:
+    'Los mensajes de texto parecen estar llegando con retraso en este momento. Si tu código no ha llegado, puedes recibir uno por otra vía o hablar con una persona.',
   code_verified: 'Gracias, el código es correcto.',
   code_wrong: 'Ese código no coincide. Revísalo y escríbelo de nuevo, o pide uno nuevo.',
   code_expired: 'Ese código ya venció. Pídeme uno nuevo y úsalo antes de {minutes} minutos.',
@@ -58,6 +62,20 @@ export const es: Record<MessageKey, string> = {
   handoff_waiting: 'Sigues en la fila para hablar con una persona. Puedes cancelar para volver al asistente.',
   handoff_cancelled: 'De acuerdo, volviste con el asistente.',
   handoff_ended: 'El agente cerró la conversación. Aquí sigo si necesitas algo más.',
+  // Identificación del titular antes de pasar con una persona: el agente solo sabe si coinciden, nunca las respuestas.
+  ask_card_last4:
+    'Antes de comunicarte con una persona, un par de preguntas rápidas le ayudan a ver que la cuenta es tuya. ¿Cuáles son los últimos cuatro dígitos de la tarjeta registrada? Solo los cuatro últimos, nunca el número completo.',
+  card_last4_hint: 'Solo los últimos cuatro dígitos de la tarjeta, como 1234, nunca el número completo. O elige Omitir.',
+  ask_postal_code: '¿Y el código postal de facturación de esa tarjeta?',
+  postal_code_hint: 'Eso no parece un código postal. Escríbelo como aparece en tu factura, como 28013 o SW1A 1AA, o elige Omitir.',
+  ask_security_question_first_pet:
+    '¿Cómo se llamaba tu primera mascota? Tu respuesta solo ayuda a la persona que te atenderá; por sí sola nunca restablece una contraseña.',
+  ask_security_question_birth_city:
+    '¿En qué ciudad naciste? Tu respuesta solo ayuda a la persona que te atenderá; por sí sola nunca restablece una contraseña.',
+  ask_security_question_first_school:
+    '¿Cómo se llamaba tu primera escuela? Tu respuesta solo ayuda a la persona que te atenderá; por sí sola nunca restablece una contraseña.',
+  owner_check_help:
+    'Estas preguntas ayudan a la persona que te atenderá a ver que la cuenta es tuya. No guardo tus respuestas y nadie las lee: solo sabrá si coinciden. Puedes omitir cualquier pregunta, o elegir Hablar con una persona para ir directamente.',
   handoff_queue_estimate:
     'Eres el número {position} en la fila. Últimamente, la espera para hablar con una persona fue de unos {wait} minutos. Puedes cancelar en cualquier momento para volver al asistente.',
   handoff_queue_estimate_short:
@@ -129,6 +147,7 @@ export const es: Record<MessageKey, string> = {
   choice_new_link: 'Enviar otro enlace',
   choice_start_over: 'Empezar de nuevo',
   choice_cancel: 'Cancelar',
+  choice_skip: 'Omitir',
   choice_language_es: 'Español',
   choice_language_en: 'English',
 };

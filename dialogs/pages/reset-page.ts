@@ -45,6 +45,14 @@ const en = {
   success_heading: 'Your password is changed',
   success_body:
     'You can close this page and go back to the chat. For your security, every session on your {brand} account was signed out, so sign in again with your new password.',
+  // Shown once, after the password is set, when the recovery used a recovery code.
+  recovery_code_heading: 'Save your new recovery code',
+  recovery_code_body:
+    'You used a recovery code to get here, so that code no longer works. This new one replaces it. Save it now somewhere safe, such as your password manager: this page shows it only this once, and we never send it by chat, email or SMS.',
+  recovery_code_label: 'New recovery code',
+  recovery_code_used_heading: 'Your recovery code is used up',
+  recovery_code_unavailable:
+    'You used a recovery code to get here, so that code no longer works, and we could not make a new one just now. Sign in with your new password and create new recovery codes in your account’s security settings.',
   csrf_title: 'Form expired · {brand}',
   csrf_heading: 'This form expired',
   csrf_body: 'Your password was not changed. Reload the page and try again.',
@@ -98,6 +106,13 @@ const es: Record<ResetPageKey, string> = {
   success_heading: 'Tu contraseña se cambió',
   success_body:
     'Puedes cerrar esta página y volver al chat. Por tu seguridad, se cerraron todas las sesiones de tu cuenta de {brand}; inicia sesión de nuevo con tu contraseña nueva.',
+  recovery_code_heading: 'Guarda tu nuevo código de recuperación',
+  recovery_code_body:
+    'Usaste un código de recuperación para llegar hasta aquí, así que ese código ya no funciona. Este nuevo lo sustituye. Guárdalo ahora en un lugar seguro, como tu gestor de contraseñas: esta página lo muestra solo esta vez y nunca lo enviamos por chat, correo ni SMS.',
+  recovery_code_label: 'Código de recuperación nuevo',
+  recovery_code_used_heading: 'Tu código de recuperación ya está usado',
+  recovery_code_unavailable:
+    'Usaste un código de recuperación para llegar hasta aquí, así que ese código ya no funciona, y ahora mismo no pudimos crear uno nuevo. Inicia sesión con tu contraseña nueva y crea códigos de recuperación nuevos en la configuración de seguridad de tu cuenta.',
   csrf_title: 'Formulario vencido · {brand}',
   csrf_heading: 'Este formulario venció',
   csrf_body: 'Tu contraseña no se cambió. Vuelve a cargar la página e inténtalo de nuevo.',

@@ -4,6 +4,7 @@
 import { createActor, fromPromise, waitFor, type Snapshot } from 'xstate';
 import { RECOVERY_CHART_VERSION, recoveryMachine } from '../../machines/recovery.machine.js';
 import type {
+  Channel,
   HandoffInput,
   Locale,
   RecoveryEmitted,
@@ -11,10 +12,11 @@ import type {
   SayEvent,
 } from '../../machines/recovery.types.js';
 import type { Clock } from '../clock.js';
+import type { OwnerCheckService } from '../services/owner-check.js';
 import type { ResetService } from '../services/reset-service.js';
 import { StoreUnavailableError } from '../stores/kv-store.js';
 import type { VerificationService } from '../services/verification-service.js';
-import { RECORD_SCHEMA_VERSION, type ConversationStore } from './conversation-store.js';
+import { RECORD_SCHEMA_VERSION, type ConversationStore, type StoredRecord } from './conversation-store.js';
 import type { ConversationLocks } from './conversation-lock.js';
 import type { Expectation, InputParser, ParsedInput } from './input-parser.js';
 import type { NudgeScheduler } from './nudge-scheduler.js';
@@ -38,10 +40,14 @@ export interface TurnResult {
   from: string;
   /** True when moving the clock ended the previous conversation (idle too long) at the start of this turn. */
   idledOut: boolean;
+  /** The person typed an owner-identification answer: transcripts keep none of it. */
+  secret?: boolean;
 }
 
 export interface EngineDeps {
   store: ConversationStore;
+  /** Owner identification before a handoff (card digits, postal code, security question). */
+  ownerCheck: OwnerCheckService;
   parser: InputParser;
   clock: Clock;
   verification: VerificationService;
@@ -58,11 +64,46 @@ export interface EngineDeps {
   locks: ConversationLocks;
   /** "Didn't get the code?" after `afterMs` of quiet while a code is pending; absent = never. */
   nudges?: { scheduler: NudgeScheduler; afterMs: number };
+  /**
+   * Whether the provider behind a channel is failing for everyone (src/services/delivery-health.ts); asked only
+   * while a code is awaited and the chart has not yet said so for it. Absent = never.
+   */
+  deliveryTrouble?: (channel: Channel) => Promise<boolean>;
   /** How long invoked services may take before the turn fails (the person gets the turn-error apology). */
   settleTimeoutMs?: number;
+  /**
+   * Keeps the person's turn for a handoff (src/handoff/transcript.ts). Sent with the record's write, so it costs no
+   * round trip of its own, and awaited before the turn ends, so what follows the turn reads it. Must not reject.
+   */
+  recordTurn?: (conversationId: string, input: TurnInput, says: SayEvent[], secret: boolean) => Promise<void>;
+  /**
+   * How many conversations keep their chart running in this process between turns (least recently used leave
+   * first); 0 restores every turn from the stored snapshot. Default LIVE_ACTORS_KEPT.
+   */
+  liveActors?: number;
 }
 
 type RecoveryActor = ReturnType<typeof createActor<typeof recoveryMachine>>;
+type Loaded = Awaited<ReturnType<ConversationStore['load']>>;
+
+/** Where an actor's says and service calls go: the lists of the turn in progress, new ones every turn. */
+interface TurnSink {
+  says: SayEvent[];
+  pending: Promise<unknown>[];
+}
+
+/** A chart kept running between turns, with the record it last wrote: it is used again only while that is stored. */
+interface LiveActor {
+  actor: RecoveryActor;
+  sink: TurnSink;
+  stored: StoredRecord;
+}
+
+/**
+ * Restoring a chart from its snapshot is most of what a turn costs after the framework (bench/RESULTS.md); an
+ * actor a few kilobytes large, kept for the conversations active lately, saves it. Tune with `liveActors`.
+ */
+export const LIVE_ACTORS_KEPT = 1_000;
 
 export const localeFrom = (hint: string | undefined): Locale => (hint?.toLowerCase().startsWith('es') ? 'es' : 'en');
 
@@ -94,9 +135,11 @@ export function expectationOf(actor: RecoveryActor): Expectation {
 export class ConversationEngine {
   private readonly machine;
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Insertion order is recency: a turn takes its conversation's entry out and finish() puts it back last. */
+  private readonly live = new Map<string, LiveActor>();
 
   constructor(private readonly deps: EngineDeps) {
-    const { verification, reset } = deps;
+    const { verification, reset, ownerCheck } = deps;
     this.machine = recoveryMachine.provide({
       actors: {
         lookupAccount: fromPromise(({ input }) => verification.lookup(input)),
@@ -104,14 +147,26 @@ export class ConversationEngine {
         verifyCode: fromPromise(({ input }) => verification.verifyCode(input)),
         verifySecondFactor: fromPromise(({ input }) => verification.verifySecondFactor(input)),
         issueResetLink: fromPromise(({ input }) => reset.issueLink(input)),
+        prepareOwnerCheck: fromPromise(({ input }) => ownerCheck.prepare(input)),
+        holdCardDigits: fromPromise(({ input }) => ownerCheck.holdCardDigits(input)),
+        checkPaymentDetails: fromPromise(({ input }) => ownerCheck.checkPaymentDetails(input)),
+        checkSecurityAnswer: fromPromise(({ input }) => ownerCheck.checkSecurityAnswer(input)),
       },
     });
   }
 
-  /** Serialises work per conversation: in this process by a queue, across instances by the store's lock. */
-  private exclusive<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Serialises work per conversation: in this process by a queue, across instances by the store's lock. The
+   * conversation's record is read in the same round trip as the lock is taken, and handed to `work` when it can be
+   * trusted (the lock was free at once); otherwise `work` gets undefined and reads it under the lock.
+   */
+  private exclusive<T>(
+    conversationId: string,
+    work: (loaded: Loaded | undefined, release: () => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const locked = () => this.deps.locks.run(conversationId, work);
+    const locked = () =>
+      this.deps.locks.run(conversationId, work, () => this.deps.store.load(conversationId, this.live.get(conversationId)?.stored));
     const next = previous.then(locked, locked);
     const tail = next.catch(() => undefined);
     this.queues.set(conversationId, tail);
@@ -141,14 +196,14 @@ export class ConversationEngine {
 
   /** One turn from the person. `reference` is kept so the bot can write back later (reset confirmation). */
   handleTurn(conversationId: string, input: TurnInput, reference: Record<string, unknown> | null): Promise<TurnResult> {
-    return this.exclusive(conversationId, async () => {
-      const { record, version, unreadable } = await this.deps.store.load(conversationId);
-      const says: SayEvent[] = [];
-      const pending: Promise<unknown>[] = [];
-      reference ??= record?.reference ?? null;
-
+    return this.exclusive(conversationId, async (prefetched, release) => {
       // Restore the conversation; a record that cannot be trusted (another chart version, corrupt) restarts it.
-      let actor = record ? this.restore(conversationId, record.snapshot, record.chartVersion, says, pending) : null;
+      const found = await this.actorFor(conversationId, prefetched);
+      const { record, version, unreadable } = found.loaded;
+      const { sink } = found;
+      const { says, pending } = sink;
+      let { actor } = found;
+      reference ??= record?.reference ?? null;
       const restarted = unreadable === true || (record !== null && actor === null);
       const previousLocale: Locale | null = actor ? actor.getSnapshot().context.locale : null;
       const from = actor ? stateName(actor.getSnapshot().value) : 'none';
@@ -157,12 +212,13 @@ export class ConversationEngine {
       const idledOut = wasActive && actor?.getSnapshot().status !== 'active';
       // A finished (or just timed-out) conversation: this message starts a new one in the same language.
       if (actor && actor.getSnapshot().status !== 'active') actor = null;
+      const trouble = this.deliveryTrouble(actor);
 
       // A person (an agent) has the chat: the message is theirs, and neither the parser nor the chart reads it.
       const relayed = actor && this.deps.relay ? await this.deps.relay(conversationId, input, stateName(actor.getSnapshot().value)) : null;
       if (actor && relayed) {
         says.push(...relayed);
-        return this.finish(conversationId, actor, version, reference, says, 'system', { from, idledOut }, { type: 'TICK', at: this.deps.clock.now() });
+        return this.finish(conversationId, actor, sink, version, reference, 'system', { from, idledOut }, { type: 'TICK', at: this.deps.clock.now() }, release, input);
       }
 
       const parsed = await this.deps.parser.parse(input, actor ? expectationOf(actor) : 'intent');
@@ -172,34 +228,67 @@ export class ConversationEngine {
         actor = this.start(conversationId, previousLocale ?? understood ?? localeFrom(input.locale));
         // Listening after start(): a new conversation's opening prompt stays unsaid; the first message decides.
         actor.start();
-        this.listen(actor, says, pending);
+        this.listen(actor, sink);
         if (restarted) says.push({ type: 'say', key: 'conversation_restarted' });
         actor.send({ type: 'TICK', at: this.deps.clock.now() });
       } else if (shouldFollowLanguage(parsed, input.text, actor.getSnapshot().context.locale)) {
         actor.send({ type: 'ADOPT_LANGUAGE', locale: parsed.language! });
       }
       const event = input.greet ? ({ type: 'GREET' } as const) : parsed.event;
+      // Said before the turn goes on as usual; a typed code needs no "try another channel".
+      if (trouble && event.type !== 'DIGITS' && (await trouble)) actor.send({ type: 'DELIVERY_TROUBLE' });
       await this.run(actor, actor.getSnapshot().can(event) ? event : { type: 'UNRECOGNIZED' });
       await Promise.all(pending);
-      return this.finish(conversationId, actor, version, reference, says, input.greet ? 'system' : parsed.path, { from, idledOut }, event);
+      const origin = { from, idledOut, ...(parsed.secret ? { secret: true } : {}) };
+      return this.finish(conversationId, actor, sink, version, reference, input.greet ? 'system' : parsed.path, origin, event, release, input);
     });
+  }
+
+  /**
+   * The conversation's record and its chart: the live actor when the store holds exactly what that actor last
+   * wrote (no other instance, nor anything else, wrote since), else one restored from the record (null: none, or
+   * not to be trusted). The live actor leaves the cache for the turn and only finish() puts it back, so a turn
+   * that fails anywhere drops it.
+   */
+  private async actorFor(
+    conversationId: string,
+    prefetched: Loaded | undefined,
+  ): Promise<{ loaded: Loaded; actor: RecoveryActor | null; sink: TurnSink }> {
+    const live = this.live.get(conversationId);
+    this.live.delete(conversationId);
+    const loaded = prefetched ?? (await this.deps.store.load(conversationId, live?.stored));
+    if (live && loaded.unchanged) {
+      live.sink.says = [];
+      live.sink.pending = [];
+      return { loaded, actor: live.actor, sink: live.sink };
+    }
+    live?.actor.stop();
+    const sink: TurnSink = { says: [], pending: [] };
+    const { record } = loaded;
+    return { loaded, sink, actor: record ? this.restore(conversationId, record.snapshot, record.chartVersion, sink) : null };
+  }
+
+  /**
+   * Starts reading whether the pending code's channel is failing at its provider, only while the chart would
+   * still say so: one store read, going out while the input is parsed. Never rejects: no answer is no news.
+   */
+  private deliveryTrouble(actor: RecoveryActor | null): Promise<boolean> | null {
+    const snapshot = actor?.getSnapshot();
+    const channel = snapshot?.context.channel;
+    if (!this.deps.deliveryTrouble || !snapshot?.hasTag('expects:code') || !channel) return null;
+    if (!snapshot.can({ type: 'DELIVERY_TROUBLE' })) return null;
+    return this.deps.deliveryTrouble(channel).catch(() => false);
   }
 
   /**
    * A stored snapshot as a started actor, or null when it cannot be trusted: written by another chart version,
    * or not a snapshot of this chart at all. Never throws, and never lets xstate throw later.
    */
-  private restore(
-    conversationId: string,
-    snapshot: unknown,
-    chartVersion: number,
-    says: SayEvent[],
-    pending: Promise<unknown>[],
-  ): RecoveryActor | null {
+  private restore(conversationId: string, snapshot: unknown, chartVersion: number, sink: TurnSink): RecoveryActor | null {
     if (chartVersion !== RECOVERY_CHART_VERSION) return null;
     let actor: RecoveryActor | null = null;
     try {
-      actor = this.listen(this.start(conversationId, 'en', snapshot as Snapshot<unknown>), says, pending);
+      actor = this.listen(this.start(conversationId, 'en', snapshot as Snapshot<unknown>), sink);
       // xstate reports a snapshot it cannot restore as an actor error, rethrown from a timer (ending the
       // process) unless an observer takes it; this one does, for the restore only.
       const restoring = actor.subscribe({ error: () => undefined });
@@ -214,67 +303,114 @@ export class ConversationEngine {
     return null;
   }
 
-  /** Collects what the chart says and carries out what it asks for (handoff, forgetting proofs). */
-  private listen(actor: RecoveryActor, says: SayEvent[], pending: Promise<unknown>[]): RecoveryActor {
-    actor.on('say', (e) => says.push(e));
+  /**
+   * Collects what the chart says and carries out what it asks for (handoff, forgetting proofs), into the lists
+   * `sink` holds when the chart emits: a live actor's sink gets new ones every turn.
+   */
+  private listen(actor: RecoveryActor, sink: TurnSink): RecoveryActor {
+    actor.on('say', (e) => sink.says.push(e));
     actor.on('handoff', (e) => void this.deps.onHandoff(e.input));
     actor.on('forget', (e) => {
-      pending.push(this.deps.verification.forget(e.conversationId), this.deps.reset.revoke(e.conversationId));
+      sink.pending.push(
+        this.deps.verification.forget(e.conversationId),
+        this.deps.reset.revoke(e.conversationId),
+        this.deps.ownerCheck.forget(e.conversationId),
+      );
     });
     return actor;
   }
 
   /** An event from outside the chat (the reset page, the handoff desk); returns what to tell the person. */
   dispatch(conversationId: string, event: RecoveryEvent): Promise<TurnResult & { reference: Record<string, unknown> | null }> {
-    return this.exclusive(conversationId, async () => {
-      const { record, version } = await this.deps.store.load(conversationId);
-      const says: SayEvent[] = [];
-      const pending: Promise<unknown>[] = [];
-      const actor = record ? this.restore(conversationId, record.snapshot, record.chartVersion, says, pending) : null;
+    return this.exclusive(conversationId, async (prefetched, release) => {
+      const { loaded, actor, sink } = await this.actorFor(conversationId, prefetched);
+      const { record, version } = loaded;
+      const { says, pending } = sink;
       if (!record || !actor) {
         return { says, locale: 'en' as Locale, state: 'none', path: 'system' as const, from: 'none', idledOut: false, reference: record?.reference ?? null };
       }
       const from = stateName(actor.getSnapshot().value);
+      // A nudge is the quiet person's turn: it carries the delivery trouble too.
+      const trouble = event.type === 'NUDGE' ? this.deliveryTrouble(actor) : null;
+      if (trouble && (await trouble)) actor.send({ type: 'DELIVERY_TROUBLE' });
       // An event the current state does not take (a NUDGE after the code was typed) is dropped, never UNRECOGNIZED.
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().can(event)) await this.run(actor, event);
       await Promise.all(pending);
-      const result = await this.finish(conversationId, actor, version, record.reference, says, 'system', { from, idledOut: false }, event);
+      const result = await this.finish(conversationId, actor, sink, version, record.reference, 'system', { from, idledOut: false }, event, release);
       return { ...result, reference: record.reference };
     });
   }
 
+  /**
+   * Saves the turn, plans the nudge, keeps the person's turn (`input`) for a handoff and releases the lock, all sent
+   * at once: the store runs them in that order on its one connection, so they cost one round trip and the lock
+   * still outlives the write. A chart still running stays live for the next turn; a finished one, or one whose
+   * write failed, is stopped.
+   */
   private async finish(
     conversationId: string,
     actor: RecoveryActor,
+    sink: TurnSink,
     version: number,
     reference: Record<string, unknown> | null,
-    says: SayEvent[],
     path: TurnResult['path'],
-    origin: Pick<TurnResult, 'from' | 'idledOut'>,
+    origin: Pick<TurnResult, 'from' | 'idledOut' | 'secret'>,
     cause: RecoveryEvent,
+    release: () => Promise<void>,
+    input?: TurnInput,
   ): Promise<TurnResult> {
     const snapshot = actor.getSnapshot();
     // Persist before stop(): a stopped actor's snapshot would restore as stopped.
-    const persisted = actor.getPersistedSnapshot();
-    actor.stop();
-    await this.deps.store.save(
-      conversationId,
-      {
-        schemaVersion: RECORD_SCHEMA_VERSION,
-        chartVersion: RECOVERY_CHART_VERSION,
-        snapshot: persisted,
-        reference,
-        updatedAt: this.deps.clock.now(),
-      },
-      version,
-    );
+    const record = {
+      schemaVersion: RECORD_SCHEMA_VERSION,
+      chartVersion: RECOVERY_CHART_VERSION,
+      snapshot: actor.getPersistedSnapshot(),
+      reference,
+      updatedAt: this.deps.clock.now(),
+    };
     const state = stateName(snapshot.value);
-    await this.planNudge(conversationId, state, cause);
-    return { says, locale: snapshot.context.locale, state, path, ...origin };
+    const saving = this.deps.store.save(conversationId, record, version);
+    // The nudge goes out behind the write without waiting for it: if the write loses (a lock that expired under
+    // a 30 s turn), the nudge planned is at worst one the chart drops when it comes (dispatch checks can()).
+    const planning = this.planNudge(conversationId, state, cause);
+    // Like the nudge, kept even if the write loses; the transcript only ever informs an agent.
+    const recording = input && this.deps.recordTurn?.(conversationId, input, sink.says, origin.secret === true);
+    void release();
+    saving.catch(() => undefined);
+    planning.catch(() => undefined);
+    let stored: StoredRecord;
+    try {
+      stored = await saving;
+      await planning;
+      await recording;
+    } catch (error) {
+      actor.stop();
+      throw error;
+    }
+    if (snapshot.status === 'active') this.keepLive(conversationId, { actor, sink, stored });
+    else actor.stop();
+    return { says: sink.says, locale: snapshot.context.locale, state, path, ...origin };
+  }
+
+  /** Keeps a running chart for the conversation's next turn, as the most recently used; the oldest beyond the limit go. */
+  private keepLive(conversationId: string, live: LiveActor): void {
+    const limit = this.deps.liveActors ?? LIVE_ACTORS_KEPT;
+    this.live.delete(conversationId);
+    this.live.set(conversationId, live);
+    for (const [id, oldest] of this.live) {
+      if (this.live.size <= limit) break;
+      this.live.delete(id);
+      oldest.actor.stop();
+    }
+  }
+
+  /** For tests and metrics: how many charts are kept running between turns. */
+  liveActorCount(): number {
+    return this.live.size;
   }
 
   /**
-   * The one place nudges are decided, under the conversation's lock and after its record is saved: a turn
+   * The one place nudges are decided, under the conversation's lock and right behind its record's write: a turn
    * that leaves a code pending (re)starts the quiet spell; any other turn drops a nudge still scheduled.
    */
   private async planNudge(conversationId: string, state: string, cause: RecoveryEvent): Promise<void> {

@@ -7,7 +7,20 @@ import type { Classification, Intent, IntentClassifier } from '../nlu/classifier
 import { looksLikePassword } from '../nlu/password-like.js';
 
 /** What the current state waits for, read from its `expects:*` tag. */
-export type Expectation = 'intent' | 'identifier' | 'channel' | 'code' | 'second_factor' | 'reset' | 'none';
+export type Expectation =
+  | 'intent'
+  | 'identifier'
+  | 'channel'
+  | 'code'
+  | 'second_factor'
+  | 'reset'
+  | 'card_last4'
+  | 'postal_code'
+  | 'security_answer'
+  | 'none';
+
+/** Steps whose answer only the owner knows: parsed here alone, never classified, never kept or repeated. */
+const OWNER_ANSWER_STEPS: ReadonlySet<Expectation> = new Set(['card_last4', 'postal_code', 'security_answer']);
 
 export interface ParsedInput {
   event: RecoveryEvent;
@@ -15,6 +28,8 @@ export interface ParsedInput {
   language: Locale | null;
   /** Which path decided: useful for metrics; never the text itself. */
   path: 'button' | 'fast' | 'classifier';
+  /** The text was an owner-identification answer (or an attempt at one): keep none of it, anywhere. */
+  secret?: boolean;
   classification?: Classification;
 }
 
@@ -32,6 +47,7 @@ const choiceEvents: Record<Choice, RecoveryEvent> = {
   new_link: { type: 'NEW_LINK' },
   start_over: { type: 'START_OVER' },
   cancel: { type: 'CANCEL' },
+  skip: { type: 'SKIP' },
   language_es: { type: 'SET_LANGUAGE', locale: 'es' },
   language_en: { type: 'SET_LANGUAGE', locale: 'en' },
 };
@@ -99,6 +115,36 @@ const plain = (text: string) =>
     .replace(/[^a-z ]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+// What still works by typing at an owner question; anything else is the answer. Matched on plain() text.
+const OWNER_STEP_WORDS: [RegExp, RecoveryEvent][] = [
+  [/^(?:skip(?: it| this)?|saltar|omitir|paso|pasar|no (?:lo )?se|i dont know|dont know|no idea|prefiero no|id rather not|rather not)$/, { type: 'SKIP' }],
+  [/^(?:cancel|cancelar|stop)$/, { type: 'CANCEL' }],
+  [/^(?:(?:talk to |hablar con )?(?:a |an |una? )?(?:person|agent|human|persona|agente|humano))$/, { type: 'AGENT' }],
+  [/^(?:help|ayuda)$/, { type: 'HELP' }],
+  [/^(?:english|ingles)$/, { type: 'SET_LANGUAGE', locale: 'en' }],
+  [/^(?:spanish|espanol|castellano)$/, { type: 'SET_LANGUAGE', locale: 'es' }],
+];
+
+/**
+ * An owner-identification answer, deterministically: four card digits, a postal code (upper case, no spaces
+ * or dashes, 3-10 letters and digits), or a security answer as typed (the service normalises it).
+ */
+export function parseOwnerAnswer(text: string, expects: Expectation): RecoveryEvent {
+  const words = plain(text);
+  for (const [pattern, event] of OWNER_STEP_WORDS) if (pattern.test(words)) return event;
+  if (expects === 'card_last4') {
+    const digits = text.replace(/[\s-]/g, '');
+    return /^\d{4}$/.test(digits) ? { type: 'CARD_DIGITS', value: digits } : { type: 'OWNER_ANSWER_INVALID' };
+  }
+  if (expects === 'postal_code') {
+    const postal = text.toUpperCase().replace(/[\s-]/g, '');
+    return /^[A-Z0-9]{3,10}$/.test(postal) ? { type: 'POSTAL_CODE', value: postal } : { type: 'OWNER_ANSWER_INVALID' };
+  }
+  // Someone typing their password here is warned, and it goes nowhere, not even to the directory (SECURITY.md 18).
+  if (looksLikePassword(text)) return { type: 'PASSWORD_IN_CHAT' };
+  return { type: 'SECURITY_ANSWER', value: text.slice(0, 200) };
+}
+
 // Shared with the redaction in front of the language model (src/nlu/password-like.ts), so both agree.
 export { looksLikePassword };
 
@@ -122,6 +168,8 @@ export class InputParser {
     }
     const text = (input.text ?? '').trim().slice(0, 2000);
     if (!text) return { event: { type: 'UNRECOGNIZED' }, language: null, path: 'fast' };
+    // Before anything else reads it: an answer never reaches the classifier or the language model.
+    if (OWNER_ANSWER_STEPS.has(expects)) return { event: parseOwnerAnswer(text, expects), language: null, path: 'fast', secret: true };
     const words = plain(text);
     if (TO_ENGLISH.test(words)) return { event: { type: 'SET_LANGUAGE', locale: 'en' }, language: 'en', path: 'fast' };
     if (TO_SPANISH.test(words)) return { event: { type: 'SET_LANGUAGE', locale: 'es' }, language: 'es', path: 'fast' };

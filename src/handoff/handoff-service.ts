@@ -24,7 +24,7 @@ import type { KeyValueStore } from '../stores/kv-store.js';
 import { describeHours, isOpen, type BusinessHours } from './business-hours.js';
 import { HandoffDesk, INSTRUCTION_KINDS, type DeskEntry, type HandoffCase, type LogEntry } from './desk.js';
 import { activityResult, buildPacket, transcriptActivities, type HandoffPacket, type KeyReader } from './packet.js';
-import { ticketMessage } from './ticket.js';
+import { ownerIdentificationLine, ticketMessage } from './ticket.js';
 import { redactForAgent, type TranscriptRecorder } from './transcript.js';
 import { estimateWaitMs, queueStatusSay } from './wait-estimate.js';
 
@@ -159,13 +159,25 @@ export class HandoffService {
   }
 
   /**
-   * The bot's hook after the engine's turn, before the replies go out: keeps the transcript, opens or closes
-   * handoffs, and returns what the desk adds to the reply (the place in line, a filed ticket).
+   * The engine's hook (`recordTurn`) that keeps the turn in the transcript, sent with the conversation's own write
+   * so it costs no round trip of its own. Never rejects: a transcript missing a turn must not fail the turn.
+   */
+  async recordTurn(conversationId: string, input: TurnInput, says: SayEvent[], secret: boolean): Promise<void> {
+    try {
+      await this.deps.transcript.record(conversationId, input, says, secret);
+    } catch (error) {
+      this.deps.logger.warn({ err: (error as Error).message, conversation: conversationId }, 'handoff desk could not keep the turn');
+    }
+  }
+
+  /**
+   * The bot's hook after the engine's turn, before the replies go out (the transcript already has the turn, from
+   * recordTurn): opens or closes handoffs, and returns what the desk adds to the reply (the place in line, a
+   * filed ticket).
    */
   async afterTurn(context: TurnContext, turn: { conversationId: string; input: TurnInput; result: TurnResult }): Promise<SayEvent[]> {
-    const { conversationId, input, result } = turn;
+    const { conversationId, result } = turn;
     try {
-      await this.deps.transcript.record(conversationId, input, result.says);
       const requested = this.requested.get(conversationId);
       this.requested.delete(conversationId);
       if (requested && result.state === 'handoff') return await this.open(requested, context);
@@ -299,7 +311,7 @@ export class HandoffService {
       this.deps.logger.warn({ conversation: packet.conversationId }, 'handoff.initiate not sent: the built-in web channel has no agent hub');
       return;
     }
-    const transcript = transcriptActivities(packet, this.deps.readKey) as unknown as Transcript;
+    const transcript = transcriptActivities(packet, this.deps.readKey, ownerIdentificationLine) as unknown as Transcript;
     const initiate = EventFactory.createHandoffInitiation(context, packet, transcript);
     try {
       await this.deps.person.send(reference, [initiate]);
@@ -416,7 +428,8 @@ export class HandoffService {
    * The agent vouches that they checked who the person is. It writes the conversation's verification record
    * (what the reset service requires before it mints a link), marked with the agent's name, and audits it.
    * The agent's check stands in for every factor, second factor included: that is what a person is for when
-   * the authenticator is lost. Owner-identification questions are a separate feature (packet: not_checked).
+   * the authenticator is lost. The owner checks in the packet (matched or not) only inform this decision; a
+   * match alone never writes the record (SECURITY.md 17).
    */
   async agentVerify(conversationId: string, agent: string): Promise<AgentActionResult> {
     const mine = await this.mine(conversationId, agent);

@@ -3,22 +3,24 @@
 // address), recent sign-ins for the agent's eyes, time spent and the redacted transcript. Never a code, a
 // token, an answer, a link or a card digit: the pieces it is built from never held them.
 import { z } from 'zod';
-import type { Channel, HandoffInput, HandoffReason, Locale } from '../../machines/recovery.types.js';
+import type { Channel, HandoffInput, HandoffReason, Locale, OwnerCheckResult } from '../../machines/recovery.types.js';
 import { activitySchema, type Activity } from '../services/http-directory.js';
 import type { TranscriptRecord, TranscriptTurn } from './transcript.js';
 
-export const PACKET_VERSION = 1;
+/** 2: ownerIdentification holds the results of the owner checks (was the literal 'not_checked'). */
+export const PACKET_VERSION = 2;
 
 export const factorNames = ['one_time_code', 'second_factor'] as const;
 export type FactorName = (typeof factorNames)[number];
 
 const handoffReasons = ['requested', 'locked_out', 'not_understood', 'lost_2fa', 'code_not_received', 'service_error'] as const satisfies readonly HandoffReason[];
 const channels = ['email', 'sms', 'alt_email'] as const satisfies readonly Channel[];
+export const ownerCheckResults = ['matched', 'not_matched', 'skipped', 'not_asked', 'off', 'not_offered', 'unavailable'] as const satisfies readonly OwnerCheckResult[];
 
 const transcriptTurnSchema = z.object({
   at: z.number(),
   person: z
-    .union([z.object({ text: z.string().max(600) }), z.object({ choice: z.string().max(40) }), z.object({ withheld: z.literal('password') })])
+    .union([z.object({ text: z.string().max(600) }), z.object({ choice: z.string().max(40) }), z.object({ withheld: z.enum(['password', 'answer']) })])
     .nullable(),
   bot: z.array(z.string().regex(/^\w{1,64}$/)),
 });
@@ -40,8 +42,11 @@ export const handoffPacketSchema = z.object({
     secondFactorRequired: z.boolean().nullable(),
     lockedOut: z.boolean(),
   }),
-  /** Questions that only the owner can answer are not asked yet (a separate feature). */
-  ownerIdentification: z.literal('not_checked'),
+  /**
+   * What the owner checks asked before the handoff found: matched or not, never an answer. A match only raises
+   * the agent's confidence; it is never enough on its own (SECURITY.md 17).
+   */
+  ownerIdentification: z.object({ paymentDetails: z.enum(ownerCheckResults), securityQuestion: z.enum(ownerCheckResults) }),
   /** The directory's account id, when the identifier the person gave matched an account. Never the email. */
   accountId: z.string().nullable(),
   recentActivity: z.discriminatedUnion('status', [
@@ -99,7 +104,7 @@ export function buildPacket(sources: PacketSources): HandoffPacket {
       secondFactorRequired: sources.secondFactorRequired,
       lockedOut: input.reason === 'locked_out' || (transcript?.lockedOut ?? false),
     },
-    ownerIdentification: 'not_checked',
+    ownerIdentification: { paymentDetails: input.ownerIdentification.paymentDetails, securityQuestion: input.ownerIdentification.securityQuestion },
     accountId: sources.accountId,
     recentActivity: sources.activity,
     timeSpentSeconds: Math.max(0, Math.round((now - startedAt) / 1000)),
@@ -110,18 +115,31 @@ export function buildPacket(sources: PacketSources): HandoffPacket {
 /** How a bot message key reads in the transcript an agent hub gets (the copy, with any link left out). */
 export type KeyReader = (locale: Locale, key: string) => string;
 
+/** The owner checks in one line of the agent hub's transcript: results only. */
+export type OwnerLineReader = (locale: Locale, owner: HandoffPacket['ownerIdentification']) => string;
+
 /**
  * The transcript as Bot Framework activities, for `EventFactory.createHandoffInitiation`'s `transcript`:
- * the person's redacted words and the bot's copy (with placeholders for anything it filled in at run time).
+ * the owner checks' results first, then the person's redacted words and the bot's copy (with placeholders for
+ * anything it filled in at run time).
  */
-export function transcriptActivities(packet: HandoffPacket, read: KeyReader): { activities: Record<string, unknown>[] } {
+export function transcriptActivities(packet: HandoffPacket, read: KeyReader, ownerLine?: OwnerLineReader): { activities: Record<string, unknown>[] } {
   const activities: Record<string, unknown>[] = [];
+  if (ownerLine) {
+    activities.push({
+      type: 'message',
+      timestamp: packet.requestedAt,
+      from: { role: 'bot' },
+      text: ownerLine(packet.language, packet.ownerIdentification),
+      value: { ownerIdentification: packet.ownerIdentification },
+    });
+  }
   for (const turn of packet.transcript) {
     const timestamp = new Date(turn.at).toISOString();
     const person = turn.person;
     if (person) {
       const text =
-        'text' in person ? person.text : 'choice' in person ? read(packet.language, `choice_${person.choice}`) : '<withheld>';
+        'text' in person ? person.text : 'choice' in person ? read(packet.language, `choice_${person.choice}`) : `<withheld ${person.withheld}>`;
       activities.push({ type: 'message', timestamp, from: { role: 'user' }, text });
     }
     for (const key of turn.bot) {

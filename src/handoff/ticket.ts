@@ -1,6 +1,7 @@
 // The after-hours ticket: the handoff packet as a plain-text email to SUPPORT_INBOX, in the person's language,
 // sent through the same notifier as every other email. It carries what the packet carries and nothing more.
 import { consoleText, type AgentConsoleKey } from '../../dialogs/pages/agent-console.js';
+import type { Locale } from '../../machines/recovery.types.js';
 import type { OutgoingMessage } from '../services/notifier.js';
 import type { HandoffPacket, KeyReader } from './packet.js';
 
@@ -23,7 +24,10 @@ export function ticketMessage(packet: HandoffPacket, options: { to: string; bran
     `${t('field_channel')}: ${packet.channelId ?? '-'}`,
     `${t('field_time_spent')}: ${minutes}:${seconds}`,
     `${t('field_account')}: ${packet.accountId ?? t('no_account')}`,
-    `${t('field_owner_id')}: ${t('owner_not_checked')}`,
+    `${t('field_owner_id')}:`,
+    `  ${t('field_owner_payment')}: ${t(`owner_${packet.ownerIdentification.paymentDetails}`)}`,
+    `  ${t('field_owner_question')}: ${t(`owner_${packet.ownerIdentification.securityQuestion}`)}`,
+    `  ${t('owner_note')}`,
     `${t('field_verified')}: ${list(packet.factors.verified.map(factor))}`,
     `${t('field_failed')}: ${list(packet.factors.failed.map((f) => `${factor(f)} (${t('failed_attempts', { count: packet.factors.failedAttempts[f] })})`))}`,
     `${t('field_code_channel')}: ${packet.factors.codeChannel ? t(`channel_${packet.factors.codeChannel}`) : t('none')}`,
@@ -65,10 +69,22 @@ function transcriptLines(packet: HandoffPacket, t: Translate, read: KeyReader): 
     const person = turn.person;
     if (person) {
       const said =
-        'text' in person ? person.text : 'choice' in person ? `[${read(packet.language, `choice_${person.choice}`)}]` : t('transcript_withheld');
+        'text' in person
+          ? person.text
+          : 'choice' in person
+            ? `[${read(packet.language, `choice_${person.choice}`)}]`
+            : t(person.withheld === 'answer' ? 'transcript_withheld_answer' : 'transcript_withheld');
       lines.push(`  ${t('transcript_person')}: ${said}`);
     }
     for (const key of turn.bot) lines.push(`  ${t('transcript_bot')}: ${read(packet.language, key)}`);
   }
   return lines;
+}
+
+/** The owner checks in one sentence of the console's copy, for the agent hub's transcript: results only. */
+export function ownerIdentificationLine(locale: Locale, owner: HandoffPacket['ownerIdentification']): string {
+  return consoleText(locale, 'owner_line', {
+    payment: consoleText(locale, `owner_${owner.paymentDetails}`).toLowerCase(),
+    question: consoleText(locale, `owner_${owner.securityQuestion}`).toLowerCase(),
+  });
 }

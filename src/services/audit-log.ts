@@ -11,10 +11,17 @@ export type AuditEventName =
   | 'code_failed'
   | 'second_factor_verified'
   | 'second_factor_failed'
+  // Owner identification for agents: the outcome only (matched or wrong), never an answer.
+  | 'owner_check'
+  | 'security_answer'
   | 'locked'
   | 'reset_link_issued'
   | 'reset_completed'
+  // A fresh recovery code replaced the one a recovery used (the code itself is never written).
+  | 'recovery_code_reissued'
   | 'handoff'
+  // A queued email or SMS that never got through: the channel and whose fault (src/services/delivery-health.ts).
+  | 'delivery_failed'
   // The handoff desk (src/handoff/): an agent took the chat, vouched for the person, the handoff ended, a ticket.
   | 'handoff_accepted'
   | 'agent_verified'

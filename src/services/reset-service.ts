@@ -15,10 +15,16 @@ export interface ResetGrant {
   conversationId: string;
   locale: Locale;
   expiresAt: number;
+  /** The conversation's second factor was a recovery code, so the reset replaces it with a fresh one. */
+  reissueRecoveryCode?: boolean;
 }
 
 export type ResetOutcome =
-  | { ok: true; grant: ResetGrant }
+  /**
+   * `recoveryCode`: the fresh code that replaces a used one, for the reset page to show once (never stored,
+   * logged or sent); null when one was due but the directory could not issue it.
+   */
+  | { ok: true; grant: ResetGrant; recoveryCode?: string | null }
   | { ok: false; reason: 'invalid_link' | 'weak_password'; feedback?: string[] };
 
 export interface PasswordCheck {
@@ -71,6 +77,7 @@ export class ResetService {
       conversationId: input.conversationId,
       locale: input.locale,
       expiresAt: clock.now() + linkTtlMs,
+      ...(verification.recoveryCodeUsed ? { reissueRecoveryCode: true } : {}),
     };
     // A new link kills the previous one for this conversation.
     if (previous) await store.del(tokenKey(previous));
@@ -79,7 +86,8 @@ export class ResetService {
       store.set(tokenKey(hash), JSON.stringify(grant), linkTtlMs),
       store.set(conversationLinkKey(input.conversationId), hash, linkTtlMs),
     ]);
-    this.deps.audit.record({ event: 'reset_link_issued', conversationId: input.conversationId, accountId: grant.accountId, outcome: 'ok' });
+    // The link is given in the chat; the password is set on the reset page. Those are these events' channels.
+    this.deps.audit.record({ event: 'reset_link_issued', conversationId: input.conversationId, accountId: grant.accountId, channel: 'chat', outcome: 'ok' });
     return { url: `${this.deps.publicBaseUrl}/reset/${token}`, validMinutes: Math.round(linkTtlMs / 60_000) };
   }
 
@@ -114,8 +122,27 @@ export class ResetService {
     await this.deps.directory.revokeSessions(account.id);
     await this.deps.store.del(keys.verification(grant.conversationId));
     for (const message of this.deps.compose.resetNotices(account)) this.deps.delivery.enqueue(message);
-    this.deps.audit.record({ event: 'reset_completed', conversationId: grant.conversationId, accountId: account.id, outcome: 'ok' });
+    this.deps.audit.record({ event: 'reset_completed', conversationId: grant.conversationId, accountId: account.id, channel: 'reset_page', outcome: 'ok' });
+    const recoveryCode = grant.reissueRecoveryCode ? await this.reissueRecoveryCode(grant) : undefined;
     await this.deps.onReset(grant).catch(() => undefined);
-    return { ok: true, grant };
+    return recoveryCode === undefined ? { ok: true, grant } : { ok: true, grant, recoveryCode };
+  }
+
+  /**
+   * The recovery used up one of the account's recovery codes; a fresh one replaces it, for the reset page to
+   * show once (SECURITY.md 14). The audit trail gets the event, never the code. The password is already
+   * changed by now, so a directory that cannot issue one does not undo the reset: the page says to make new
+   * codes after signing in.
+   */
+  private async reissueRecoveryCode(grant: ResetGrant): Promise<string | null> {
+    const entry = { event: 'recovery_code_reissued', conversationId: grant.conversationId, accountId: grant.accountId, channel: 'reset_page' } as const;
+    try {
+      const code = await this.deps.directory.issueRecoveryCode(grant.accountId);
+      this.deps.audit.record({ ...entry, outcome: 'ok' });
+      return code;
+    } catch {
+      this.deps.audit.record({ ...entry, outcome: 'failed' });
+      return null;
+    }
   }
 }

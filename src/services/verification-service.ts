@@ -23,7 +23,7 @@ import type { Account, AccountDirectory } from './account-directory.js';
 import type { AuditLog } from './audit-log.js';
 import type { NotificationComposer } from './notification-composer.js';
 import type { DeliveryQueue } from './notifier.js';
-import { randomDigits, type Secrets } from './secrets.js';
+import { randomDigits, randomToken, type Secrets } from './secrets.js';
 
 interface CodeRecord {
   subject: string;
@@ -40,6 +40,8 @@ export interface VerificationRecord {
   codeVerifiedAt: number;
   secondFactorRequired: boolean;
   secondFactorVerifiedAt: number | null;
+  /** The second factor was a recovery code: the reset then issues a fresh one (SECURITY.md 14). */
+  recoveryCodeUsed?: boolean;
 }
 
 const DAY = 24 * 3600_000;
@@ -59,8 +61,8 @@ export const keys = {
   lock: (subject: string) => `lock:{${subject}}`,
   lockNotice: (subject: string) => `lock-notice:{${subject}}`,
   attemptWait: (subject: string) => `attempt-wait:{${subject}}`,
-  sends15: (who: string) => `sends-15m:{${who}}`,
-  sendsDay: (who: string) => `sends-day:{${who}}`,
+  /** A sorted set of send times (a sliding-window log) per account and per destination. */
+  sends: (who: string) => `sends:{${who}}`,
   cooldown: (subject: string, channel: Channel) => `send-cooldown:{${subject}}:${channel}`,
 };
 
@@ -107,7 +109,7 @@ export class VerificationService {
     const subject = account ? secrets.hash('account', account.id) : secrets.hash('identifier', value);
     // The mapping is only written for real accounts, and only services ever read it.
     if (account) await store.set(keys.subject(subject), account.id, DAY);
-    this.deps.audit.record({ event: 'identify', conversationId: input.conversationId, accountId: account?.id ?? null, outcome: 'looked_up' });
+    this.deps.audit.record({ event: 'identify', conversationId: input.conversationId, accountId: account?.id ?? null, channel: input.kind, outcome: 'looked_up' });
     return { subject };
   }
 
@@ -177,19 +179,35 @@ export class VerificationService {
     return { locked: false };
   }
 
-  /** Counts a send against every limit; false when any of them holds it back (SECURITY.md 10). */
+  /**
+   * Takes a send from every limit, or from none (SECURITY.md 10): the account's and the destination's windows
+   * of 15 minutes and a day slide (a log of send times, not counters that reset), and a send any of them holds
+   * back is taken out of the others again, so held-back requests never use up the owner's allowance.
+   */
   private async takeSendAllowance(subject: string, channel: Channel, destination: string | null): Promise<boolean> {
     const { store, policy, secrets } = this.deps;
     // No destination is counted under a stand-in of its own: the same counters, the same work (SECURITY.md 1).
     const who = [subject, secrets.hash('destination', destination ?? `none|${subject}|${channel}`)];
-    if (policy.resendCooldownMs > 0 && !(await store.setIfAbsent(keys.cooldown(subject, channel), '1', policy.resendCooldownMs))) {
+    // The cooldown's value is this request's own, so only this request can hand the cooldown back.
+    const member = `${this.now}:${randomToken(8)}`;
+    const cooldownKey = keys.cooldown(subject, channel);
+    if (policy.resendCooldownMs > 0 && !(await store.setIfAbsent(cooldownKey, member, policy.resendCooldownMs))) {
       return false;
     }
-    // Every counter counts the send, whatever the others say; sent together, they take one round trip.
-    const counts = await Promise.all(
-      who.map((w) => Promise.all([store.incr(keys.sends15(w), QUARTER_HOUR), store.incr(keys.sendsDay(w), DAY)])),
-    );
-    return counts.every(([in15, inDay]) => in15 <= policy.sendsPer15Minutes && inDay <= policy.sendsPerDay);
+    const limits = [
+      { windowMs: QUARTER_HOUR, max: policy.sendsPer15Minutes },
+      { windowMs: DAY, max: policy.sendsPerDay },
+    ];
+    // Each key is one atomic step on its own (keys of different subjects live in different Cluster slots);
+    // sent together, they take one round trip. A send one of them refuses is taken back from the others.
+    const taken = await Promise.all(who.map((w) => store.addWithinLimits(keys.sends(w), member, this.now, limits)));
+    if (taken.every(Boolean)) return true;
+    await Promise.all([
+      ...who.filter((_, i) => taken[i]).map((w) => store.zrem(keys.sends(w), member)),
+      // No send went out, so the next request need not wait for one.
+      policy.resendCooldownMs > 0 ? store.deleteIfEquals(cooldownKey, member) : Promise.resolve(false),
+    ]);
+    return false;
   }
 
   async verifyCode(input: VerifyCodeInput): Promise<VerifyCodeOutput> {
@@ -218,9 +236,9 @@ export class VerificationService {
         record.hash !== null;
       // take() makes the code single use even when two turns race with the right code.
       if (matches && (await store.take(keys.code(input.conversationId))) !== null) {
-        return this.markCodeVerified(input);
+        return this.markCodeVerified(input, record.channel);
       }
-      const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed');
+      const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed', record.channel);
       if (locked) return { outcome: 'locked', secondFactors: none };
       // The last allowed try was wrong: say so now, not on the next attempt.
       if (tries >= policy.codeMaxTries) {
@@ -229,11 +247,12 @@ export class VerificationService {
       }
       return { outcome: 'wrong', secondFactors: none };
     }
-    const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed');
+    // No code of this conversation's to check against (none asked for, or it was used up): no channel either.
+    const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed', 'none');
     return { outcome: locked ? 'locked' : 'wrong', secondFactors: none };
   }
 
-  private async markCodeVerified(input: VerifyCodeInput): Promise<VerifyCodeOutput> {
+  private async markCodeVerified(input: VerifyCodeInput, channel: Channel): Promise<VerifyCodeOutput> {
     const account = await this.accountFor(input.subject);
     if (!account) return { outcome: 'wrong', secondFactors: [] };
     const secondFactors: SecondFactorKind[] = [
@@ -248,7 +267,7 @@ export class VerificationService {
       secondFactorVerifiedAt: null,
     };
     await this.deps.store.set(keys.verification(input.conversationId), JSON.stringify(record), VERIFICATION_TTL_MS);
-    this.deps.audit.record({ event: 'code_verified', conversationId: input.conversationId, accountId: account.id, outcome: 'ok' });
+    this.deps.audit.record({ event: 'code_verified', conversationId: input.conversationId, accountId: account.id, channel, outcome: 'ok' });
     return { outcome: 'verified', secondFactors };
   }
 
@@ -267,6 +286,7 @@ export class VerificationService {
     }
     if (ok && verification) {
       verification.secondFactorVerifiedAt = this.now;
+      if (input.kind === 'recovery') verification.recoveryCodeUsed = true;
       await store.set(keys.verification(input.conversationId), JSON.stringify(verification), VERIFICATION_TTL_MS);
       this.deps.audit.record({ event: 'second_factor_verified', conversationId: input.conversationId, accountId: verification.accountId, channel: input.kind, outcome: 'ok' });
       return { outcome: 'verified' };
@@ -286,12 +306,22 @@ export class VerificationService {
     return raw ? (JSON.parse(raw) as VerificationRecord) : null;
   }
 
+  /**
+   * A wrong owner-identification answer (card and postal code, or security answer) counts toward the same
+   * failure limit and lockout as a wrong code (SECURITY.md 8, 17); true when the subject is now locked.
+   */
+  countWrongOwnerAnswer(subject: string, conversationId: string, check: 'owner_check' | 'security_answer'): Promise<boolean> {
+    // Typed in the chat, whatever the channel a code went to.
+    return this.countFailure(subject, conversationId, check, 'chat');
+  }
+
   /** One failure on the subject, whatever the conversation or channel; true when it is now locked. */
   private async countFailure(
     subject: string,
     conversationId: string,
-    event: 'code_failed' | 'second_factor_failed',
-    channel?: string,
+    event: 'code_failed' | 'second_factor_failed' | 'owner_check' | 'security_answer',
+    /** How the failed proof came: email, sms, alt_email, totp, recovery, or none when there was nothing to check. */
+    channel: string,
   ): Promise<boolean> {
     const { store, policy } = this.deps;
     const failures = await store.incr(keys.failures(subject), policy.failureWindowMs);
@@ -306,7 +336,7 @@ export class VerificationService {
     await store.set(keys.lock(subject), '1', policy.lockoutMs);
     // The owner hears about it once per lockout, not once per failed try.
     if (await store.setIfAbsent(keys.lockNotice(subject), '1', policy.lockoutMs)) {
-      this.deps.audit.record({ event: 'locked', conversationId, accountId: account?.id ?? null, outcome: 'locked' });
+      this.deps.audit.record({ event: 'locked', conversationId, accountId: account?.id ?? null, channel, outcome: 'locked' });
       if (account) for (const message of this.deps.compose.lockoutNotices(account)) this.deps.delivery.enqueue(message);
     }
     return true;

@@ -76,6 +76,9 @@ button{font:inherit;border-radius:.5rem;padding:.7rem 1rem;cursor:pointer}
 .problems p{margin:0;font-weight:600;color:var(--bad)}
 .problems ul{margin:.25rem 0 0;padding-left:1.25rem}
 a{color:var(--accent)}
+.fresh-code{border-left:4px solid var(--accent);padding:.5rem .75rem;margin:1rem 0 0}
+.fresh-code h2{font-size:1.1rem;margin:0 0 .5rem}
+.fresh-code code{display:inline-block;font:600 1.25rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.05em;padding:.25rem .5rem;border:1px solid var(--line);border-radius:.375rem;user-select:all}
 `;
 
 // Show/hide: the button stays hidden unless this runs, so without scripts the page still works.
@@ -123,6 +126,26 @@ ${script ? `<script nonce="${nonce}">${toggleScript}</script>\n` : ''}</body>
     const content = `<h1>${t(locale, `${kind}_heading`)}</h1>
 <p>${t(locale, `${kind}_body`)}</p>`;
     return { status, locale, nonce, html: layout(locale, `${kind}_title`, nonce, content) };
+  }
+
+  /**
+   * The success page with the fresh recovery code that replaced the one the recovery used (SECURITY.md 14).
+   * This response is the only place the code ever appears: no-store like every page here, never logged.
+   */
+  function successWithRecoveryCode(locale: Locale, code: string | null): Page {
+    const nonce = randomToken();
+    const fresh =
+      code === null
+        ? `<p>${t(locale, 'recovery_code_unavailable')}</p>`
+        : `<p>${t(locale, 'recovery_code_body')}</p>
+<p>${t(locale, 'recovery_code_label')}: <code id="recovery-code" translate="no">${escapeHtml(code)}</code></p>`;
+    const content = `<h1>${t(locale, 'success_heading')}</h1>
+<p>${t(locale, 'success_body')}</p>
+<section class="fresh-code" aria-labelledby="fresh-code-heading">
+<h2 id="fresh-code-heading">${t(locale, code === null ? 'recovery_code_used_heading' : 'recovery_code_heading')}</h2>
+${fresh}
+</section>`;
+    return { status: 200, locale, nonce, html: layout(locale, 'success_title', nonce, content) };
   }
 
   function csrfPage(locale: Locale, token: string): Page {
@@ -240,7 +263,13 @@ ${problems}<form method="post" action="/reset/${escapeHtml(encodeURIComponent(to
       if (!isCsrfValid(req, field('csrf'), token)) return send(req, res, csrfPage(locale, token));
 
       const outcome = await deps.reset.complete(token, field('password'), deps.policy);
-      if (outcome.ok) return send(req, res, simplePage(200, outcome.grant.locale, 'success'));
+      if (outcome.ok) {
+        const page =
+          outcome.recoveryCode !== undefined
+            ? successWithRecoveryCode(outcome.grant.locale, outcome.recoveryCode)
+            : simplePage(200, outcome.grant.locale, 'success');
+        return send(req, res, page);
+      }
       if (outcome.reason === 'invalid_link' || !grant) return send(req, res, simplePage(410, locale, 'expired'));
       return send(req, res, formPage(422, grant.locale, token, outcome.feedback ?? ['feedback_guessable']));
     } catch (error) {

@@ -91,3 +91,42 @@ describe('identifiers that are almost right', () => {
     expect(classifier.calls).toBe(0);
   });
 });
+
+describe('answers to the owner questions before a handoff', () => {
+  it.each([
+    ['4242', 'card_last4', { type: 'CARD_DIGITS', value: '4242' }],
+    [' 42 42 ', 'card_last4', { type: 'CARD_DIGITS', value: '4242' }],
+    ['4242 4242 4242 4242', 'card_last4', { type: 'OWNER_ANSWER_INVALID' }],
+    ['424', 'card_last4', { type: 'OWNER_ANSWER_INVALID' }],
+    ['four two', 'card_last4', { type: 'OWNER_ANSWER_INVALID' }],
+    ['28013', 'postal_code', { type: 'POSTAL_CODE', value: '28013' }],
+    ['sw1a 1aa', 'postal_code', { type: 'POSTAL_CODE', value: 'SW1A1AA' }],
+    ['94107-1234', 'postal_code', { type: 'POSTAL_CODE', value: '941071234' }],
+    ['12', 'postal_code', { type: 'OWNER_ANSWER_INVALID' }],
+    ['28013, Madrid!', 'postal_code', { type: 'OWNER_ANSWER_INVALID' }],
+    ['  Lúna ', 'security_answer', { type: 'SECURITY_ANSWER', value: 'Lúna' }],
+    ['Hunter2!Hunter2!', 'security_answer', { type: 'PASSWORD_IN_CHAT' }],
+    ['skip', 'card_last4', { type: 'SKIP' }],
+    ['No sé', 'security_answer', { type: 'SKIP' }],
+    ['omitir', 'postal_code', { type: 'SKIP' }],
+    ['cancelar', 'security_answer', { type: 'CANCEL' }],
+    ['Talk to a person', 'card_last4', { type: 'AGENT' }],
+    ['ayuda', 'security_answer', { type: 'HELP' }],
+    ['español', 'postal_code', { type: 'SET_LANGUAGE', locale: 'es' }],
+  ] as const)('%j while expecting %s is %j, never classified, and marked secret', async (text, expects, event) => {
+    const { parser, classifier } = make();
+    const parsed = await parser.parse({ text }, expects);
+    expect(parsed.event).toEqual(event);
+    expect(parsed).toMatchObject({ path: 'fast', language: null, secret: true });
+    expect(classifier.calls).toBe(0);
+  });
+
+  it('buttons still work at those steps, and elsewhere the same text is not secret', async () => {
+    const { parser, classifier } = make();
+    expect((await parser.parse({ value: { choice: 'skip' } }, 'card_last4')).event).toEqual({ type: 'SKIP' });
+    expect((await parser.parse({ value: { choice: 'agent' } }, 'security_answer')).event).toEqual({ type: 'AGENT' });
+    const elsewhere = await parser.parse({ text: 'Luna' }, 'identifier');
+    expect(elsewhere.secret).toBeUndefined();
+    expect(classifier.calls).toBe(1);
+  });
+});

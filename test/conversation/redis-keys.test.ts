@@ -40,29 +40,31 @@ const env = {
   SENDS_PER_15_MINUTES: '10',
   NUDGE_POLL_MS: '50',
 };
-const conversations = ['keys-totp', 'keys-recovery-code', 'keys-lockout', 'keys-abandoned', 'keys-cancelled'];
+const conversations = ['keys-totp', 'keys-recovery-code', 'keys-lockout', 'keys-abandoned', 'keys-cancelled', 'keys-owner'];
 
 /** Every kind of journey, so every kind of key gets written. */
 async function journeys(h: Harness): Promise<void> {
-  // Ben resets with his authenticator, having signed in before; then signs in with the new password.
+  // Ben gets a link with his authenticator, having signed in before, and leaves it unused (its token stays live).
   await signIn(h, BEN.email, BEN.password);
   await h.say('keys-totp', 'I forgot my password');
   await h.say('keys-totp', BEN.email);
   await h.press('keys-totp', 'channel_email');
   await h.say('keys-totp', await latestCode(h, BEN.email));
   const withLink = await h.say('keys-totp', await nextTotp(h));
-  const url = /https:\/\/\S+\/reset\/[\w-]+/.exec(withLink.at(-1) ?? '')?.[0];
-  expect(url, 'a reset link').toBeDefined();
-  expect((await submitNewPassword(h, url!, 'violet turtle under the rain of keys')).status).toBe(200);
-  expect((await signIn(h, BEN.email, 'violet turtle under the rain of keys')).status).toBe(200);
+  expect(withLink.at(-1)).toMatch(/\/reset\//);
 
-  // Ben again, by SMS and a recovery code, and leaves with the link unused.
+  // Ben again, by SMS and a recovery code, resets (a fresh recovery code replaces the used one) and signs in.
   await h.say('keys-recovery-code', 'I forgot my password');
   await h.say('keys-recovery-code', BEN.email);
   await h.press('keys-recovery-code', 'channel_sms');
   await h.say('keys-recovery-code', await latestCode(h, BEN.phone));
   await h.press('keys-recovery-code', 'use_recovery_code');
-  expect((await h.say('keys-recovery-code', BEN.recoveryCodes[2])).at(-1)).toMatch(/\/reset\//);
+  const url = /https:\/\/\S+\/reset\/[\w-]+/.exec((await h.say('keys-recovery-code', BEN.recoveryCodes[2])).at(-1) ?? '')?.[0];
+  expect(url, 'a reset link').toBeDefined();
+  const reset = await submitNewPassword(h, url!, 'violet turtle under the rain of keys');
+  expect(reset.status).toBe(200);
+  expect(reset.html, 'a fresh recovery code').toContain('id="recovery-code"');
+  expect((await signIn(h, BEN.email, 'violet turtle under the rain of keys')).status).toBe(200);
 
   // Dani gets locked out.
   await h.say('keys-lockout', 'I forgot my password');
@@ -81,6 +83,13 @@ async function journeys(h: Harness): Promise<void> {
   await h.say('keys-cancelled', 'I forgot my password');
   await h.say('keys-cancelled', 'changed.my.mind@example.com');
   await h.say('keys-cancelled', 'cancel');
+
+  // Someone asks for a person and leaves after the card digits, which wait (sealed) for a postal code that never comes.
+  await h.say('keys-owner', 'I forgot my password');
+  await h.say('keys-owner', 'left.halfway@example.com');
+  expect(await h.say('keys-owner', 'talk to a person')).toEqual([text('en', 'ask_card_last4')]);
+  await h.say('keys-owner', '4242');
+
 }
 
 describe('what a conversation leaves in Redis', () => {
@@ -134,7 +143,8 @@ describe('what a conversation leaves in Redis', () => {
     expect(untimed, 'keys without a TTL that should have one').toEqual([]);
     // The journeys reached every self-service row but the turn lock, which each turn deletes as it ends. (Most
     // handoff keys need an agent at the console; the handoff's own tests write those.)
-    const selfService = documented.filter((d) => !d.owner.includes('src/handoff/'));
+    // delivery-trouble needs a provider that fails: test/scale/delivery-trouble-across-instances.test.ts writes it.
+    const selfService = documented.filter((d) => !d.owner.includes('src/handoff/') && !d.owner.includes('delivery-health'));
     expect(selfService.map((d) => d.pattern).filter((p) => !seen.has(p))).toEqual(['turn-lock:{<conversation>}']);
   });
 });
@@ -164,6 +174,7 @@ describe('what a conversation leaves in memory, once its TTLs have passed', () =
     expect(left.filter((key) => conversations.some((c) => key.includes(c)))).toEqual([]);
     expect([...new Set(left.map((key) => key.split(':{')[0]))].sort()).toEqual([
       'dir:password',
+      'dir:recovery-issued',
       'dir:recovery-used',
       'dir:totp-step',
     ]);

@@ -142,7 +142,7 @@ describe('the app the templates deploy', () => {
     const settings = appSettings(app);
     const names = Object.keys(settings);
     expect(names.filter((n) => !configKeys.includes(n)), 'not in src/config.ts').toEqual([]);
-    for (const required of ['NODE_ENV', 'PUBLIC_BASE_URL', 'SECRET_KEY', 'MICROSOFT_APP_ID', 'MICROSOFT_APP_TYPE', 'MICROSOFT_APP_TENANT_ID', 'MICROSOFT_APP_PASSWORD', 'REDIS_URL', 'SMTP_URL']) {
+    for (const required of ['NODE_ENV', 'PUBLIC_BASE_URL', 'SECRET_KEY', 'MICROSOFT_APP_ID', 'MICROSOFT_APP_TYPE', 'MICROSOFT_APP_TENANT_ID', 'MICROSOFT_APP_PASSWORD', 'REDIS_URL', 'SMTP_URL', 'DIRECTORY_URL', 'DIRECTORY_TOKEN']) {
       expect(names).toContain(required);
     }
     expect(settings.NODE_ENV).toBe('production');

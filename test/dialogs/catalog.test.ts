@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../dialogs/locales/en.js';
 import { es } from '../../dialogs/locales/es.js';
-import { faqTopics, type Channel, type Choice, type Locale } from '../../machines/recovery.types.js';
+import { faqTopics, securityQuestionIds, type Channel, type Choice, type Locale } from '../../machines/recovery.types.js';
 
 const catalogs: Record<Locale, Record<string, string>> = { en, es };
 const chartSource = readFileSync(fileURLToPath(new URL('../../machines/recovery.machine.ts', import.meta.url)), 'utf8');
@@ -26,6 +26,7 @@ const choices: Record<Choice, true> = {
   new_link: true,
   start_over: true,
   cancel: true,
+  skip: true,
   language_es: true,
   language_en: true,
 };
@@ -42,6 +43,7 @@ function keysSaidByChart(): string[] {
       ...literal,
       ...faqTopics.map((topic) => `faq_${topic}`),
       ...Object.keys(channels).map((channel) => `code_sent_${channel}`),
+      ...securityQuestionIds.map((id) => `ask_security_question_${id}`),
       ...Object.keys(choices).map((choice) => `choice_${choice}`),
     ]),
   ].sort();
@@ -78,7 +80,7 @@ describe('dialog catalogs', () => {
   it('know every key family the chart builds at run time', () => {
     // A new template-literal key in the chart must be added to keysSaidByChart() above.
     const families = [...chartSource.matchAll(/`(\w+)_\$\{/g)].map((m) => m[1]!);
-    expect([...new Set(families)].sort()).toEqual(['code_sent', 'faq']);
+    expect([...new Set(families)].sort()).toEqual(['ask_security_question', 'code_sent', 'faq']);
   });
 
   it('only use placeholders the renderer fills in the copy the chart says', () => {

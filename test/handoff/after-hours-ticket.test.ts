@@ -46,9 +46,11 @@ describe('after hours', () => {
       ['olvidé mi clave', [bot('ask_identifier', ['agent'])]],
       [ANA.email, [bot('ask_channel', CHANNEL_CHOICES)]],
       [press('channel_email'), [bot('code_sent_email'), bot('ask_code', CODE_CHOICES)]],
+      ['hablar con una persona', [bot('ask_card_last4', ['skip', 'agent'])]],
+      ['4242', [bot('ask_postal_code', ['skip', 'agent'])]],
       // Connecting… then why nobody can come now, the ticket, and the step the person was at.
       [
-        'hablar con una persona',
+        '28013',
         [
           bot('handoff_started', ['cancel']),
           line('es', 'handoff_after_hours', [], { hours: describeHours({ rules: parseHoursRules(HOURS), timeZone: 'UTC' }, 'es') }),
@@ -71,6 +73,9 @@ describe('after hours', () => {
     expect(ticket.text).toContain(conv);
     expect(ticket.text).toContain('acct-ana');
     expect(ticket.text).toContain('Persona: <email>');
+    // The owner checks' results, never the answers (Ana's card and postal code are right).
+    expect(ticket.text).toContain('Coincide');
+    for (const answer of ['4242', '28013']) expect(ticket.text).not.toContain(answer);
     for (const secret of [ANA.email, code!, ANA.password]) expect(ticket.text).not.toContain(secret);
     expect(h.audit.entries().filter((e) => e.conversationId === conv && e.event === 'handoff_ticket_filed')).toEqual([
       expect.objectContaining({ accountId: 'acct-ana', outcome: 'queued' }),

@@ -123,8 +123,9 @@ describe('a person who lost their authenticator gets back in through an agent (e
       [press('channel_email'), [bot('code_sent_email'), bot('ask_code', CODE_CHOICES)]],
       [() => latestCode(h, BEN.email), [bot('code_verified'), bot('ask_second_factor', SECOND_FACTOR_CHOICES)]],
       [press('lost_2fa'), [bot('lost_2fa', ['use_recovery_code', 'agent'])]],
+      [press('agent'), [bot('ask_card_last4', ['skip', 'agent'])]],
       // Told their place in line, honestly: nobody has waited yet, so there is no estimate.
-      [press('agent'), [bot('handoff_started', ['cancel']), line('en', 'handoff_queue_no_estimate', ['cancel'], { position: 1 })]],
+      [press('skip'), [bot('handoff_started', ['cancel']), line('en', 'handoff_queue_no_estimate', ['cancel'], { position: 1 })]],
     ]);
 
     // The agent sees the person in line, with language, reason and waiting time, and the case.
@@ -136,7 +137,7 @@ describe('a person who lost their authenticator gets back in through an agent (e
       language: 'en',
       reason: 'lost_2fa',
       accountId: 'acct-ben',
-      ownerIdentification: 'not_checked',
+      ownerIdentification: { paymentDetails: 'skipped', securityQuestion: 'off' },
       factors: { verified: ['one_time_code'], failed: [], codeChannel: 'email', secondFactorRequired: true },
       recentActivity: { status: 'ok' },
     });
@@ -205,7 +206,8 @@ describe('un código nuevo desde la consola (es)', () => {
       ['olvidé mi clave', [bot('ask_identifier', ['agent'])]],
       [DANI.email, [bot('ask_channel', CHANNEL_CHOICES)]],
       [press('channel_email'), [bot('code_sent_email'), bot('ask_code', CODE_CHOICES)]],
-      [press('agent'), handedOver('es')],
+      [press('agent'), [bot('ask_card_last4', ['skip', 'agent'])]],
+      [press('skip'), handedOver('es')],
     ]);
     expect((await li.act(conv, 'take')).status).toBe(200);
     const handoffId = (await li.caseOf(conv)).body.handoffId;

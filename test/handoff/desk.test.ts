@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 function handoffCase(conversationId: string, handoffId: string): HandoffCase {
-  const input = { conversationId, subject: null, reason: 'requested' as const, locale: 'en' as const, channel: null, codeVerified: false, secondFactorVerified: false };
+  const input = { conversationId, subject: null, reason: 'requested' as const, locale: 'en' as const, channel: null, codeVerified: false, secondFactorVerified: false, ownerIdentification: { paymentDetails: 'not_asked' as const, securityQuestion: 'not_asked' as const } };
   return {
     handoffId,
     conversationId,

@@ -22,6 +22,8 @@ const production: Record<string, string> = {
   SMS_WEBHOOK_URL: 'https://sms.example.com/send',
   SMS_WEBHOOK_SECRET: 'sms-webhook-secret-0123456789-abcdef-0123',
   REDIS_URL: 'rediss://:cache-key@cache.example.com:6380',
+  DIRECTORY_URL: 'https://idp.example.com/clave/v1',
+  DIRECTORY_TOKEN: 'directory-token-0123456789',
 };
 const HASH = 'scrypt$qSKEQ3klFbTUDwrArY7skg$Onh3ZXV4fctqvkSFdhvRlF8p3DmM21qq0RXuft2J0G8';
 

@@ -5,7 +5,8 @@ import { text } from '../../dialogs/catalog.js';
 import type { HandoffInput, SayEvent } from '../../machines/recovery.types.js';
 import { ManualClock } from '../../src/clock.js';
 import { activityResult, buildPacket, handoffPacketSchema, transcriptActivities } from '../../src/handoff/packet.js';
-import { ticketMessage } from '../../src/handoff/ticket.js';
+import { consoleText } from '../../dialogs/pages/agent-console.js';
+import { ownerIdentificationLine, ticketMessage } from '../../src/handoff/ticket.js';
 import { redactForAgent, TranscriptRecorder } from '../../src/handoff/transcript.js';
 import { MemoryStore } from '../../src/stores/kv-store.js';
 
@@ -40,6 +41,7 @@ const input: HandoffInput = {
   channel: 'email',
   codeVerified: false,
   secondFactorVerified: false,
+  ownerIdentification: { paymentDetails: 'not_matched', securityQuestion: 'off' },
 };
 
 describe('the transcript kept for a handoff', () => {
@@ -96,7 +98,7 @@ describe('the handoff packet', () => {
       reason: 'code_not_received',
       channelId: 'webchat',
       accountId: 'acct-ana',
-      ownerIdentification: 'not_checked',
+      ownerIdentification: { paymentDetails: 'not_matched', securityQuestion: 'off' },
       timeSpentSeconds: 65,
       factors: { verified: [], failed: ['one_time_code'], failedAttempts: { one_time_code: 1, second_factor: 0 }, codeChannel: 'email', lockedOut: false },
       recentActivity: { status: 'ok' },
@@ -119,7 +121,7 @@ describe('the handoff packet', () => {
     const packet = buildPacket({ input, channelId: 'webchat', now: clock.now(), accountId: 'acct-ana', activity: activityResult('acct-ana', null), transcript, secondFactorRequired: null });
     const activities = transcriptActivities(packet, read).activities;
     expect(activities[0]).toMatchObject({ type: 'message', from: { role: 'bot' }, text: read('en', 'welcome') });
-    expect(activities).toContainEqual(expect.objectContaining({ from: { role: 'user' }, text: '<withheld>' }));
+    expect(activities).toContainEqual(expect.objectContaining({ from: { role: 'user' }, text: '<withheld password>' }));
     const ticket = ticketMessage(packet, { to: 'support@example.com', brand: 'StreamFlix Demo', read });
     expect(ticket).toMatchObject({ channel: 'email', purpose: 'support_ticket', to: 'support@example.com' });
     expect(ticket.text).toContain('acct-ana');
@@ -127,5 +129,42 @@ describe('the handoff packet', () => {
       expect(JSON.stringify(activities)).not.toContain(secret);
       expect(ticket.text).not.toContain(secret);
     }
+  });
+});
+
+describe('owner identification in the packet', () => {
+  it('keeps no answer in the transcript, and tells the agent only whether they matched', async () => {
+    const clock = new ManualClock();
+    const recorder = new TranscriptRecorder(new MemoryStore(clock), clock, 3_600_000);
+    await recorder.record('o', { text: 'talk to a person' }, says('ask_card_last4'));
+    await recorder.record('o', { text: '4242' }, says('ask_postal_code'), true);
+    await recorder.record('o', { text: ' sw1a 1aa ' }, says('ask_security_question_first_pet'), true);
+    await recorder.record('o', { text: '  LÚNA ' }, says('handoff_started'), true);
+    await recorder.record('o', { value: { choice: 'skip' } }, says('handoff_started'), true);
+    const transcript = await recorder.read('o');
+    expect(transcript?.turns.map((t) => t.person)).toEqual([
+      { text: 'talk to a person' },
+      { withheld: 'answer' },
+      { withheld: 'answer' },
+      { withheld: 'answer' },
+      { choice: 'skip' },
+    ]);
+    const owner = { paymentDetails: 'matched', securityQuestion: 'not_matched' } as const;
+    const packet = buildPacket({ input: { ...input, ownerIdentification: owner }, channelId: 'webchat', now: clock.now(), accountId: 'acct-ana', activity: activityResult('acct-ana', null), transcript, secondFactorRequired: null });
+    expect(packet.version).toBe(2);
+    expect(packet.ownerIdentification).toEqual(owner);
+    const activities = transcriptActivities(packet, read, ownerIdentificationLine).activities;
+    expect(activities[0]).toMatchObject({ from: { role: 'bot' }, value: { ownerIdentification: owner } });
+    expect(String(activities[0]!.text)).toContain(consoleText('en', 'owner_matched').toLowerCase());
+    expect(String(activities[0]!.text)).toContain(consoleText('en', 'owner_not_matched').toLowerCase());
+    expect(activities.filter((a) => a.text === '<withheld answer>')).toHaveLength(3);
+    const ticket = ticketMessage(packet, { to: 'support@example.com', brand: 'StreamFlix Demo', read });
+    expect(ticket.text).toContain(`${consoleText('en', 'field_owner_payment')}: ${consoleText('en', 'owner_matched')}`);
+    expect(ticket.text).toContain(`${consoleText('en', 'field_owner_question')}: ${consoleText('en', 'owner_not_matched')}`);
+    for (const place of [JSON.stringify(packet), JSON.stringify(activities), ticket.text]) {
+      for (const secret of ['4242', 'SW1A', 'sw1a', 'LÚNA', 'luna', 'Luna']) expect(place).not.toContain(secret);
+    }
+    // A packet with an answer in its transcript does not even pass the schema.
+    expect(() => handoffPacketSchema.parse({ ...packet, ownerIdentification: { paymentDetails: '4242', securityQuestion: 'off' } })).toThrow();
   });
 });

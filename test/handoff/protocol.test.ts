@@ -4,6 +4,7 @@
 import { EventFactory, HandoffEventNames } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handoffPacketSchema } from '../../src/handoff/packet.js';
+import { ownerIdentificationLine } from '../../src/handoff/ticket.js';
 import {
   CHANNEL_CHOICES,
   CODE_CHOICES,
@@ -46,7 +47,10 @@ describe('the handoff protocol', () => {
     const wrong = code === '000000' ? '111111' : '000000';
     await play(h, conv, 'en', [
       [wrong, [bot('code_wrong'), bot('ask_code', CODE_CHOICES)]],
-      [press('agent'), [bot('handoff_started', ['cancel'])]],
+      // Owner identification first: Dani has no card on file, so these never match.
+      [press('agent'), [bot('ask_card_last4', ['skip', 'agent'])]],
+      ['7319', [bot('ask_postal_code', ['skip', 'agent'])]],
+      ['SW1A 1AA', [bot('handoff_started', ['cancel'])]],
     ]);
 
     const [initiate, ...others] = events(conv);
@@ -60,7 +64,7 @@ describe('the handoff protocol', () => {
       language: 'en',
       reason: 'code_not_received',
       accountId: 'acct-dani',
-      ownerIdentification: 'not_checked',
+      ownerIdentification: { paymentDetails: 'not_matched', securityQuestion: 'off' },
       factors: { verified: [], failed: ['one_time_code'], failedAttempts: { one_time_code: 1, second_factor: 0 }, codeChannel: 'email' },
     });
     // EventFactory puts the transcript in a JSON attachment; the person's words are redacted in it.
@@ -70,6 +74,10 @@ describe('the handoff protocol', () => {
     expect(texts).toContain('user: <email>');
     expect(texts).toContain('user: <number>');
     expect(texts).toContain(`bot: ${copy('en').t('code_wrong')}`);
+    // The agent hub reads the owner checks' results first, and never the answers.
+    expect(texts[0]).toBe(`bot: ${ownerIdentificationLine('en', packet.ownerIdentification)}`);
+    expect(texts.filter((t) => t === 'user: <withheld answer>')).toHaveLength(2);
+    expect(JSON.stringify(initiate)).not.toMatch(/SW1A/i);
     const raw = JSON.stringify(initiate);
     for (const secret of [DANI.email, code, wrong]) expect(raw).not.toContain(secret);
 

@@ -50,7 +50,7 @@ describe('chartToMermaid', () => {
     expect(lines).toContain('  sendingCode --> lockedOut : done [isLockedForSends]');
     expect(lines).toContain('    issuingLink --> linkUnavailable : error');
     expect(lines).toContain('    journey_any --> history : HELP, GREET, FAQ, SET_LANGUAGE, PASSWORD_IN_CHAT, UNRECOGNIZED');
-    expect(lines).toContain('  journey --> handoff : AGENT, UNRECOGNIZED [hasRepromptedTooOften]');
+    expect(lines).toContain('  journey --> confirmingOwner : AGENT, UNRECOGNIZED [hasRepromptedTooOften]');
     expect(lines).toContain('  timedOut --> [*]');
   });
 

@@ -12,7 +12,13 @@ import {
 } from 'xstate';
 import { recoveryMachine } from '../../machines/recovery.machine.js';
 import type {
+  CheckPaymentDetailsInput,
+  CheckSecurityAnswerInput,
   HandoffInput,
+  HoldCardDigitsInput,
+  OwnerCheckOutput,
+  PrepareOwnerCheckInput,
+  PrepareOwnerCheckOutput,
   IssueLinkInput,
   IssueLinkOutput,
   LookupInput,
@@ -52,6 +58,9 @@ interface ServiceScript {
   verifyCode: Array<VerifyCodeOutput | Error>;
   verifySecondFactor: Array<VerifySecondFactorOutput | Error>;
   issueResetLink: Array<IssueLinkOutput | Error>;
+  prepareOwnerCheck: Array<PrepareOwnerCheckOutput | Error>;
+  checkPaymentDetails: Array<OwnerCheckOutput | Error>;
+  checkSecurityAnswer: Array<OwnerCheckOutput | Error>;
 }
 
 const defaultScript: ServiceScript = {
@@ -60,6 +69,10 @@ const defaultScript: ServiceScript = {
   verifyCode: [verified],
   verifySecondFactor: [{ outcome: 'verified' }],
   issueResetLink: [{ url: 'https://reset.example.test/r/abc', validMinutes: 15 }],
+  // Owner identification turned off: a handoff goes straight to the person (its own stories below turn it on).
+  prepareOwnerCheck: [{ paymentDetails: 'off', securityQuestion: 'off', questionId: null }],
+  checkPaymentDetails: [{ result: 'matched' }],
+  checkSecurityAnswer: [{ result: 'matched' }],
 };
 
 function withServices(overrides: Partial<ServiceScript> = {}) {
@@ -70,6 +83,10 @@ function withServices(overrides: Partial<ServiceScript> = {}) {
     verifyCode: [] as VerifyCodeInput[],
     verifySecondFactor: [] as VerifySecondFactorInput[],
     issueResetLink: [] as IssueLinkInput[],
+    prepareOwnerCheck: [] as PrepareOwnerCheckInput[],
+    holdCardDigits: [] as HoldCardDigitsInput[],
+    checkPaymentDetails: [] as CheckPaymentDetailsInput[],
+    checkSecurityAnswer: [] as CheckSecurityAnswerInput[],
   };
   const answer = <T>(queue: Array<T | Error>): T => {
     const next = queue.length > 1 ? queue.shift()! : queue[0]!;
@@ -97,6 +114,21 @@ function withServices(overrides: Partial<ServiceScript> = {}) {
       issueResetLink: fromPromise<IssueLinkOutput, IssueLinkInput>(async ({ input }) => {
         calls.issueResetLink.push(input);
         return answer(script.issueResetLink);
+      }),
+      prepareOwnerCheck: fromPromise<PrepareOwnerCheckOutput, PrepareOwnerCheckInput>(async ({ input }) => {
+        calls.prepareOwnerCheck.push(input);
+        return answer(script.prepareOwnerCheck);
+      }),
+      holdCardDigits: fromPromise<void, HoldCardDigitsInput>(async ({ input }) => {
+        calls.holdCardDigits.push(input);
+      }),
+      checkPaymentDetails: fromPromise<OwnerCheckOutput, CheckPaymentDetailsInput>(async ({ input }) => {
+        calls.checkPaymentDetails.push(input);
+        return answer(script.checkPaymentDetails);
+      }),
+      checkSecurityAnswer: fromPromise<OwnerCheckOutput, CheckSecurityAnswerInput>(async ({ input }) => {
+        calls.checkSecurityAnswer.push(input);
+        return answer(script.checkSecurityAnswer);
       }),
     },
   });
@@ -464,8 +496,9 @@ describe('resend and switch channel', () => {
 
 describe('interrupts from every state that waits for the person', () => {
   it('covers exactly the states tagged expects:* in the chart', () => {
+    // The owner-identification questions before a handoff have stories of their own (below).
     const tagged = leafStates(recoveryMachine.root)
-      .filter((node) => [...node.tags].some((tag) => tag.startsWith('expects:')))
+      .filter((node) => [...node.tags].some((tag) => tag.startsWith('expects:')) && !node.path.includes('confirmingOwner'))
       .map((node) => node.key);
     expect([...tagged].sort()).toEqual([...waitingStateNames].sort());
   });
@@ -615,6 +648,7 @@ describe('handoff and lockedOut', () => {
       channel: 'email',
       codeVerified: false,
       secondFactorVerified: false,
+      ownerIdentification: { paymentDetails: 'off', securityQuestion: 'off' },
     });
   });
 
@@ -911,5 +945,122 @@ describe('stepping the pure transition function (no actions run)', () => {
     const { snapshot } = step([...toVerifying, serviceDone('verifyingCode', verifiedWith2fa)]);
     expect(snapshot.context.secondFactors).toEqual(['totp', 'recovery']);
     expect(Object.keys(snapshot.children)).toEqual([]);
+  });
+});
+
+describe('owner identification before a handoff', () => {
+  const asking: PrepareOwnerCheckOutput = { paymentDetails: 'ask', securityQuestion: 'ask', questionId: 'birth_city' };
+  const CARD: RecoveryEvent = { type: 'CARD_DIGITS', value: '4242' };
+  const POSTAL: RecoveryEvent = { type: 'POSTAL_CODE', value: '28013' };
+  const ANSWER: RecoveryEvent = { type: 'SECURITY_ANSWER', value: 'Luna' };
+
+  async function askingFromCode(services: Partial<ServiceScript> = {}) {
+    const { machine, calls } = withServices({ prepareOwnerCheck: [asking], ...services });
+    const c = converse(machine);
+    await c.send(GREET, RECOVER, EMAIL, BY_EMAIL);
+    c.newKeys();
+    await c.send({ type: 'AGENT' });
+    return { ...c, calls };
+  }
+
+  it('asks card digits, postal code and the catalog question, each skippable, then hands over with the results only', async () => {
+    const c = await askingFromCode({ checkPaymentDetails: [{ result: 'not_matched' }], checkSecurityAnswer: [{ result: 'matched' }] });
+    expect(c.said.at(-1)).toEqual({ type: 'say', key: 'ask_card_last4', choices: ['skip', 'agent'] });
+    expect(c.state()).toBe('confirmingOwner.askingCardDigits');
+    expect(c.handoffs).toEqual([]);
+    await c.send(CARD);
+    expect(c.newKeys()).toEqual(['ask_card_last4', 'ask_postal_code']);
+    await c.send(POSTAL);
+    expect(c.said.at(-1)).toEqual({ type: 'say', key: 'ask_security_question_birth_city', choices: ['skip', 'agent'] });
+    await c.send(ANSWER);
+    // Matched or not, the person hears the same: no oracle for guessing.
+    expect(c.newKeys()).toEqual(['ask_security_question_birth_city', 'handoff_started']);
+    expect(c.state()).toBe('handoff');
+    expect(c.handoffs.at(-1)).toMatchObject({ reason: 'code_not_received', ownerIdentification: { paymentDetails: 'not_matched', securityQuestion: 'matched' } });
+    expect(c.calls.holdCardDigits).toEqual([{ conversationId: 'conv-1', cardLast4: '4242' }]);
+    expect(c.calls.checkPaymentDetails).toEqual([{ conversationId: 'conv-1', subject: 'subject-1', postalCode: '28013' }]);
+    expect(c.calls.checkSecurityAnswer).toEqual([{ conversationId: 'conv-1', subject: 'subject-1', questionId: 'birth_city', answer: 'Luna' }]);
+    // The chart keeps results, never the values.
+    const persisted = c.persisted();
+    for (const secret of ['4242', '28013', 'Luna']) expect(persisted).not.toContain(secret);
+    // A right answer never leads anywhere near a reset link.
+    expect(c.calls.issueResetLink).toEqual([]);
+  });
+
+  it('skipping everything hands over with "skipped", and skipping the card skips its postal code', async () => {
+    const c = await askingFromCode();
+    await c.send({ type: 'SKIP' });
+    expect(c.newKeys()).toEqual(['ask_card_last4', 'ask_security_question_birth_city']);
+    await c.send({ type: 'SKIP' });
+    expect(c.state()).toBe('handoff');
+    expect(c.handoffs.at(-1)?.ownerIdentification).toEqual({ paymentDetails: 'skipped', securityQuestion: 'skipped' });
+    expect(c.calls.checkPaymentDetails).toEqual([]);
+  });
+
+  it('"agent" at any question goes straight to the person; what was left unanswered is "skipped"', async () => {
+    const c = await askingFromCode();
+    await c.send(CARD, POSTAL, { type: 'AGENT' });
+    expect(c.state()).toBe('handoff');
+    expect(c.handoffs.at(-1)?.ownerIdentification).toEqual({ paymentDetails: 'matched', securityQuestion: 'skipped' });
+  });
+
+  it('a bad answer gets a hint and the same step; help explains and asks again; cancel goes back', async () => {
+    const c = await askingFromCode();
+    c.newKeys();
+    await c.send({ type: 'OWNER_ANSWER_INVALID' });
+    expect(c.newKeys()).toEqual(['card_last4_hint']);
+    await c.send(CARD, { type: 'OWNER_ANSWER_INVALID' });
+    expect(c.newKeys()).toEqual(['ask_postal_code', 'postal_code_hint']);
+    await c.send({ type: 'HELP' });
+    expect(c.newKeys()).toEqual(['owner_check_help', 'ask_postal_code']);
+    await c.send({ type: 'SET_LANGUAGE', locale: 'es' });
+    expect(c.newKeys()).toEqual(['language_switched', 'ask_postal_code']);
+    await c.send({ type: 'PASSWORD_IN_CHAT' });
+    expect(c.newKeys()).toEqual(['password_in_chat', 'ask_postal_code']);
+    await c.send({ type: 'CANCEL' });
+    expect(c.newKeys()).toEqual(['handoff_cancelled', 'ask_code']);
+    expect(c.state()).toBe('journey.awaitingCode');
+    expect(c.handoffs).toEqual([]);
+  });
+
+  it('asks once per subject: a second handoff goes straight through with the first results', async () => {
+    const c = await askingFromCode();
+    await c.send(CARD, POSTAL, ANSWER, { type: 'CANCEL' }, { type: 'AGENT' });
+    expect(c.state()).toBe('handoff');
+    expect(c.calls.prepareOwnerCheck).toHaveLength(1);
+    expect(c.handoffs.map((h) => h.ownerIdentification)).toEqual([
+      { paymentDetails: 'matched', securityQuestion: 'matched' },
+      { paymentDetails: 'matched', securityQuestion: 'matched' },
+    ]);
+  });
+
+  it('with nobody named yet there is nothing to ask: straight to the person', async () => {
+    const { machine, calls } = withServices({ prepareOwnerCheck: [asking] });
+    const c = converse(machine);
+    await c.send(GREET, { type: 'AGENT' });
+    expect(c.state()).toBe('handoff');
+    expect(calls.prepareOwnerCheck).toEqual([]);
+    expect(c.handoffs.at(-1)?.ownerIdentification).toEqual({ paymentDetails: 'not_asked', securityQuestion: 'not_asked' });
+  });
+
+  it('what is off or not offered is not asked, and says so', async () => {
+    const c = await askingFromCode({ prepareOwnerCheck: [{ paymentDetails: 'not_offered', securityQuestion: 'off', questionId: null }] });
+    expect(c.state()).toBe('handoff');
+    expect(c.handoffs.at(-1)?.ownerIdentification).toEqual({ paymentDetails: 'not_offered', securityQuestion: 'off' });
+  });
+
+  it('a directory that fails is "unavailable" and the person still reaches someone', async () => {
+    const c = await askingFromCode({ checkPaymentDetails: [serviceDown()] });
+    await c.send(CARD, POSTAL, { type: 'SKIP' });
+    expect(c.handoffs.at(-1)?.ownerIdentification).toEqual({ paymentDetails: 'unavailable', securityQuestion: 'skipped' });
+    const failed = await askingFromCode({ prepareOwnerCheck: [serviceDown()] });
+    expect(failed.state()).toBe('handoff');
+    expect(failed.handoffs.at(-1)?.ownerIdentification).toEqual({ paymentDetails: 'unavailable', securityQuestion: 'unavailable' });
+  });
+
+  it('a new identifier is a new subject: asked again from scratch', async () => {
+    const c = await askingFromCode();
+    await c.send({ type: 'SKIP' }, { type: 'SKIP' }, { type: 'CANCEL' }, { type: 'SWITCH_CHANNEL' }, EMAIL);
+    expect(c.context()).toMatchObject({ ownerAsked: false, securityQuestionId: null, ownerIdentification: { paymentDetails: 'not_asked', securityQuestion: 'not_asked' } });
   });
 });

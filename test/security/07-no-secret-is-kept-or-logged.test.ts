@@ -40,6 +40,7 @@ beforeAll(async () => {
       // Every free-text message goes to the model, so every one of them is a chance to leak.
       LLM_THRESHOLD: '1',
       LLM_CACHE_SIZE: '0',
+      SECURITY_QUESTION: 'on',
     },
     { logger: captured.logger },
   );
@@ -107,7 +108,8 @@ async function journeys(): Promise<{ pendingCode: { conv: string; code: string }
   expect(unusedLink).not.toBeNull();
   keep('reset token (unused)', unusedLink!.split('/').at(-1)!);
 
-  // Dani: wrong codes, the code mentioned in a sentence, then a person.
+  // Dani: wrong codes, the code mentioned in a sentence, then a person, after the owner questions (with the
+  // security question turned on): card digits, postal code and an answer are secrets too.
   await turn('secrets-dani', 'I forgot my password');
   await turn('secrets-dani', DANI.email);
   await turn('secrets-dani', { choice: 'channel_email' });
@@ -116,6 +118,15 @@ async function journeys(): Promise<{ pendingCode: { conv: string; code: string }
   await turn('secrets-dani', wrongCodeFor(daniCode));
   await turn('secrets-dani', `is ${daniCode} the one i should type?`);
   await turn('secrets-dani', { choice: 'agent' });
+  keep('card digits', '7319');
+  await turn('secrets-dani', '731');
+  await turn('secrets-dani', '7319');
+  keep('postal code', 'SW1A 1AA');
+  keep('postal code, normalised', 'SW1A1AA');
+  await turn('secrets-dani', 'sw1a 1aa');
+  keep('security answer', 'Marmalade Street');
+  keep('security answer, normalised', 'marmaladestreet');
+  await turn('secrets-dani', 'Marmalade Street');
   await turn('secrets-dani', `the code ${daniCode} did not work, can you check?`);
 
   // Every code the outbox ever held (resends included) is a secret too.
@@ -159,6 +170,9 @@ describe('no code, token, answer or password is kept or written anywhere (SECURI
     expect(model.requests.length, 'free text reached the model').toBeGreaterThanOrEqual(4);
     expect(places.get('Redis dump')).toContain('code:{secrets-dani}');
     expect(places.get('handoff packet')).toContain('<number>');
+    // The owner questions were asked and answered, and only their results were kept.
+    expect(places.get('handoff packet')).toContain('"ownerIdentification":{"paymentDetails":"not_matched","securityQuestion":"not_matched"}');
+    expect(places.get('handoff packet')).toContain('{"withheld":"answer"}');
   });
 
   it.each(['log', 'audit trail', 'Redis dump', 'language-model requests', 'metrics', 'handoff packet'])('finds no secret in the %s', (place) => {

@@ -3,9 +3,10 @@
 // codes; Redis is then restarted gracefully, and later killed (kill -9) and started again, and a fresh Clave is
 // started on the same Redis: each time the lockout still holds — the right code is refused, no new code goes
 // out — and the counter and lock keys are still there with their TTL. A Redis that could evict them is named
-// in a start-up warning.
+// in a start-up warning in development, and stops start-up in production.
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { DANI } from '../transcripts/story.js';
@@ -125,6 +126,48 @@ describe('counters and lockouts in Redis (SECURITY.md 12)', () => {
       expect(warning?.policy).toBe('volatile-lru');
     } finally {
       await app.close();
+      await evicting.stop();
+    }
+  });
+
+  it('refuses to start in production on a Redis that could evict them, naming the setting and the fix', async () => {
+    const evicting = await startRedisServer({ maxmemoryPolicy: 'allkeys-lru' });
+    const { logger } = capturedLogger();
+    const production = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      AUDIT_LOG: 'off',
+      MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000012',
+      MICROSOFT_APP_PASSWORD: 'app-password-12',
+      MICROSOFT_APP_TENANT_ID: '00000000-0000-4000-8000-0000000000cc',
+      PUBLIC_BASE_URL: 'https://help.example.com',
+      SECRET_KEY: 'production-secret-key-12-0123456789-abcdef',
+      SMTP_URL: 'smtps://u:p@smtp.invalid:465',
+      SMS_WEBHOOK_URL: 'https://sms.invalid/hook',
+      SMS_WEBHOOK_SECRET: 'webhook-secret-that-is-long-enough-0123456789',
+      DIRECTORY_URL: 'https://idp.invalid/clave/v1',
+      DIRECTORY_TOKEN: 'directory-token-0123456789',
+      REDIS_URL: evicting.url,
+    };
+    try {
+      const refusal = await createApp(loadConfig(production), { logger }).then(
+        async (app) => {
+          await app.close();
+          return null;
+        },
+        (error: Error) => error.message,
+      );
+      console.log(`SECURITY 12 production start-up on allkeys-lru: ${refusal}`);
+      expect(refusal).toMatch(/^REDIS_URL: .*maxmemory-policy is allkeys-lru.*noeviction/);
+      expect(refusal).toMatch(/Fix: set maxmemory-policy noeviction/);
+      // The same Redis set right is accepted.
+      const raw = createClient({ url: evicting.url });
+      await raw.connect();
+      await raw.configSet('maxmemory-policy', 'noeviction');
+      raw.destroy();
+      const app = await createApp(loadConfig(production), { logger });
+      await app.close();
+    } finally {
       await evicting.stop();
     }
   });

@@ -1,14 +1,17 @@
 // SECURITY.md 22: with NODE_ENV=production the bot refuses to start without channel authentication (app id and
-// password), real notification providers, a secret key (and Redis and a public https address); each missing
-// setting stops start-up with a message naming it. Development routes (outbox, demo sign-in) are off there, and
-// the Bot Framework endpoint refuses activities without the channel's credentials.
+// password), real notification providers, a secret key (and Redis, the company's account directory and a public
+// https address); each missing setting stops start-up with a message naming it. Development routes (outbox, demo
+// sign-in) are off there, and the Bot Framework endpoint refuses activities without the channel's credentials.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { HttpDirectory } from '../../src/services/http-directory.js';
 import { DevOutbox } from '../../src/services/notifier.js';
 import { MemoryStore } from '../../src/stores/kv-store.js';
 
@@ -26,6 +29,9 @@ const PRODUCTION: Record<string, string> = {
   SMS_WEBHOOK_URL: 'https://sms.example.com/send',
   SMS_WEBHOOK_SECRET: 'sms-webhook-secret-22-0123456789-0123456789',
   REDIS_URL: 'rediss://:cache-key-22@cache.example.com:6380',
+  // Without it the demo accounts file would quietly be the directory.
+  DIRECTORY_URL: 'https://idp.example.com/clave/v1',
+  DIRECTORY_TOKEN: 'directory-token-22-0123456789',
 };
 const REQUIRED = Object.keys(PRODUCTION).filter((name) => name !== 'NODE_ENV');
 const without = (name: string) => Object.fromEntries(Object.entries(PRODUCTION).filter(([n]) => n !== name));
@@ -45,6 +51,13 @@ describe('production start-up (SECURITY.md 22)', () => {
     const problems = problemsOf(without(name));
     expect(problems.length, `${name} missing`).toBeGreaterThan(0);
     expect(problems.every((p) => p.includes(name)), problems.join('\n')).toBe(true);
+  });
+
+  it('the README\'s Production settings name every one of them', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Production settings'), readme.indexOf('### Logs'));
+    expect(section.length).toBeGreaterThan(100);
+    for (const name of REQUIRED) expect(section, name).toContain(`\`${name}\``);
   });
 
   it('starts with all of them, and the development routes stay off even when asked for', () => {
@@ -90,6 +103,8 @@ describe('production start-up (SECURITY.md 22)', () => {
       expect(statuses['POST /dev/sign-in']).toBe(404);
       expect(statuses['POST /api/messages without credentials']).toBe(401);
       expect(app.outbox).toBeNull();
+      // The company's directory, never the demo accounts file.
+      expect(app.directory).toBeInstanceOf(HttpDirectory);
     } finally {
       await app.close();
     }

@@ -80,8 +80,9 @@ const MALICIOUS: Behaviour[] = intents.flatMap((intent, i) => [reply.answer({ in
 const STEPS = ['awaitingCode', 'secondFactor'] as const;
 /** Where each step may go without any proof: anything else is a guarded transition the injection must not move. */
 const ALLOWED_AFTER: Record<(typeof STEPS)[number], RegExp> = {
-  awaitingCode: /^(journey\.(awaitingCode|chooseChannel|identify|welcome)|handoff|lockedOut|done:cancelled|done:timedOut)$/,
-  secondFactor: /^(journey\.(secondFactor|identify|welcome)|handoff|lockedOut|done:cancelled|done:timedOut)$/,
+  // The questions before a person takes over prove nothing and lead only to that person.
+  awaitingCode: /^(journey\.(awaitingCode|chooseChannel|identify|welcome)|confirmingOwner\.\w+|handoff|lockedOut|done:cancelled|done:timedOut)$/,
+  secondFactor: /^(journey\.(secondFactor|identify|welcome)|confirmingOwner\.\w+|handoff|lockedOut|done:cancelled|done:timedOut)$/,
 };
 const GUARDED_EVENTS = ['code_verified', 'second_factor_verified', 'reset_link_issued', 'reset_completed'];
 const ACCOUNTS = 5;

@@ -1,6 +1,7 @@
 // SECURITY.md 26: every security event — code sent, verified, failed, locked, reset, handoff — goes to an
-// append-only audit log with time, conversation, account id (never an email), channel where one applies, and
-// outcome, and without secrets. A full journey with an authenticator leaves identify, code_sent, code_verified,
+// append-only audit log with time, conversation, account id (never an email), channel and outcome, and without
+// secrets. Every line of a journey names its channel (identify: email or phone; codes: email, sms or alt_email;
+// second factor: totp or recovery; the link: chat; the new password: reset_page; a handoff: the chat channel). A full journey with an authenticator leaves identify, code_sent, code_verified,
 // second_factor_verified, reset_link_issued and reset_completed in that order; a story of wrong codes leaves
 // code_failed then locked; asking for a person leaves handoff. The same lines go, appended, to an AUDIT_LOG file.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -68,8 +69,16 @@ describe('the audit trail (SECURITY.md 26)', () => {
     console.log(`SECURITY 26 journey: ${lines.map((l) => `${l.event}${l.channel ? `(${l.channel})` : ''}:${l.outcome}`).join(' → ')}`);
     expect(lines.map((l) => l.event)).toEqual(['identify', 'code_sent', 'code_verified', 'second_factor_verified', 'reset_link_issued', 'reset_completed']);
     expectWellFormed(lines, conv, 'acct-ben');
-    expect(lines.find((l) => l.event === 'code_sent')?.channel).toBe('sms');
-    expect(lines.find((l) => l.event === 'second_factor_verified')?.channel).toBe('totp');
+    // Every line says by which channel: the identifier's kind, where the code went and came back from, the
+    // second factor, the chat that got the link, the page that set the password.
+    expect(lines.map((l) => [l.event, l.channel])).toEqual([
+      ['identify', 'email'],
+      ['code_sent', 'sms'],
+      ['code_verified', 'sms'],
+      ['second_factor_verified', 'totp'],
+      ['reset_link_issued', 'chat'],
+      ['reset_completed', 'reset_page'],
+    ]);
     // Times follow the journey: never backwards.
     const times = lines.map((l) => Date.parse(l.time));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
@@ -92,6 +101,13 @@ describe('the audit trail (SECURITY.md 26)', () => {
     expect(second.map((l) => l.event)).toEqual(['identify', 'code_sent', ...Array(LIMIT / 2).fill('code_failed'), 'locked', 'handoff']);
     expect(second.find((l) => l.event === 'code_sent')?.channel).toBe('alt_email');
     expect(second.find((l) => l.event === 'handoff')?.outcome).toBe('locked_out');
+    // Each wrong code names the channel its code went by, and the lockout the one of the try that caused it.
+    expect(first.filter((l) => l.event === 'code_failed').map((l) => l.channel)).toEqual(Array(LIMIT / 2).fill('email'));
+    expect(second.filter((l) => l.event === 'code_failed').map((l) => l.channel)).toEqual(Array(LIMIT / 2).fill('alt_email'));
+    expect(second.find((l) => l.event === 'locked')?.channel).toBe('alt_email');
+    // The handoff names the chat channel the person is on.
+    expect(second.find((l) => l.event === 'handoff')?.channel).toBeTruthy();
+    for (const line of [...first, ...second]) expect(line.channel, `${line.event} names its channel`).toBeTruthy();
     expectWellFormed(first, convs[0]!, 'acct-dani');
     expectWellFormed(second, convs[1]!, 'acct-dani');
   });

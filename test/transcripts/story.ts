@@ -44,6 +44,13 @@ export const DANI = { email: 'dani@example.com', altEmail: 'dani.backup@example.
 export const CHANNEL_CHOICES: Choice[] = ['channel_email', 'channel_alt_email', 'channel_sms'];
 export const CODE_CHOICES: Choice[] = ['resend', 'switch_channel', 'code_not_received'];
 export const SECOND_FACTOR_CHOICES: Choice[] = ['use_recovery_code', 'lost_2fa'];
+/** Under every owner-identification question before a handoff. */
+export const OWNER_CHOICES: Choice[] = ['skip', 'agent'];
+/** The owner answers of the demo accounts (README "Demo accounts"); only their hashes are in the file. */
+export const OWNER_ANSWERS = {
+  ana: { cardLast4: '4242', postalCode: '28013', question: 'first_pet', answer: 'Luna' },
+  ben: { cardLast4: '5454', postalCode: '94107', question: 'birth_city', answer: 'Oakland' },
+} as const;
 
 // The numbers the bot fills into its copy, read from the same defaults the harness starts with.
 const config = loadConfig({ PORT: '0' });
@@ -171,7 +178,7 @@ export async function expectResetLink(
 }
 
 /** Opens the reset page as a browser would and submits a new password with the form's CSRF field and cookie. */
-export async function submitNewPassword(h: Harness, url: string, password: string): Promise<{ status: number; html: string }> {
+export async function submitNewPassword(h: Harness, url: string, password: string): Promise<{ status: number; html: string; headers: Headers }> {
   const page = await fetch(h.local(url), { headers: { 'sec-fetch-site': 'none' } });
   const html = await page.text();
   expect(page.status, 'the reset page opens').toBe(200);
@@ -189,7 +196,7 @@ export async function submitNewPassword(h: Harness, url: string, password: strin
     },
     body: new URLSearchParams({ password, csrf: csrf! }).toString(),
   });
-  return { status: posted.status, html: await posted.text() };
+  return { status: posted.status, html: await posted.text(), headers: posted.headers };
 }
 
 /** The development sign-in, standing in for the app's login screen. */

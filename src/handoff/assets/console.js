@@ -192,6 +192,8 @@
     var list = function (items) {
       return items.length ? items.join(', ') : t('none');
     };
+    // A case opened before packet version 2 (a deployment mid-handoff) had no owner checks.
+    var owner = p.ownerIdentification && typeof p.ownerIdentification === 'object' ? p.ownerIdentification : { paymentDetails: 'not_asked', securityQuestion: 'not_asked' };
     var dl = el('dl', { class: 'facts' });
     var rows = [
       field(t('field_language'), t('language_' + p.language)),
@@ -199,7 +201,8 @@
       field(t('field_channel'), p.channelId || '-'),
       field(t('field_time_spent'), duration(p.timeSpentSeconds * 1000)),
       field(t('field_account'), p.accountId || t('no_account')),
-      field(t('field_owner_id'), t('owner_not_checked')),
+      field(t('field_owner_payment'), t('owner_' + owner.paymentDetails)),
+      field(t('field_owner_question'), t('owner_' + owner.securityQuestion)),
       field(t('field_verified'), list(f.verified.map(factor))),
       field(
         t('field_failed'),
@@ -218,6 +221,7 @@
     });
     var section = el('section', { class: 'case', 'aria-labelledby': 'case-heading' }, [el('h2', { id: 'case-heading', text: t('case_heading') }), dl]);
     if (f.lockedOut) section.appendChild(el('p', { class: 'note', text: t('locked_out_note') }));
+    section.appendChild(el('p', { class: 'note', id: 'owner-note', text: t('owner_note') }));
     section.appendChild(el('p', { class: 'verified', id: 'agent-verified', text: view.agentVerified ? t('verified_by', { agent: view.agentVerified.agent }) : t('not_verified') }));
 
     section.appendChild(el('h3', { text: t('activity_heading') }));
@@ -248,7 +252,12 @@
     p.transcript.forEach(function (turn) {
       var person = turn.person;
       if (person) {
-        var said = person.text !== undefined ? person.text : person.choice !== undefined ? '[' + (view.botTexts['choice_' + person.choice] || person.choice) + ']' : t('transcript_withheld');
+        var said =
+          person.text !== undefined
+            ? person.text
+            : person.choice !== undefined
+              ? '[' + (view.botTexts['choice_' + person.choice] || person.choice) + ']'
+              : t(person.withheld === 'answer' ? 'transcript_withheld_answer' : 'transcript_withheld');
         transcript.appendChild(el('li', { class: 'person' }, [el('strong', { text: t('transcript_person') + ': ' }), said]));
       }
       turn.bot.forEach(function (key) {

@@ -6,6 +6,7 @@ import {
   CHANNEL_CHOICES,
   CODE_CHOICES,
   LOCALES,
+  OWNER_CHOICES,
   SAYS,
   SECOND_FACTOR_CHOICES,
   WAITING_STATES,
@@ -13,6 +14,7 @@ import {
   copy,
   line,
   play,
+  press,
   reach,
   startStory,
   type Harness,
@@ -53,8 +55,15 @@ describe.each(LOCALES)('talk to a person at every step (%s)', (locale) => {
   it.each(WAITING_STATES)('hands over from %s, and cancelling the handoff goes back there', async (state) => {
     const conv = conversation(`person-at-${state}`, locale);
     await reach(h, conv, locale, state);
+    // Once the person said who they are, the owner questions come first (their own story covers them).
+    const named = !['welcome', 'identify'].includes(state);
     await play(h, conv, locale, [
-      [SAYS.agent[locale], [bot('handoff_started', ['cancel']), inLine(1)]],
+      ...(named
+        ? ([
+            [SAYS.agent[locale], [bot('ask_card_last4', OWNER_CHOICES)]],
+            [press('skip'), [bot('handoff_started', ['cancel']), inLine(1)]],
+          ] as const)
+        : ([[SAYS.agent[locale], [bot('handoff_started', ['cancel']), inLine(1)]]] as const)),
       [SAYS.cancel[locale], [bot('handoff_cancelled'), ...promptAt[state]]],
     ]);
     const handoffs = h.audit.entries().filter((e) => e.event === 'handoff' && e.conversationId === conv);
