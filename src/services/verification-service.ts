@@ -105,7 +105,9 @@ export class VerificationService {
   async lookup(input: LookupInput): Promise<LookupOutput> {
     const { directory, secrets, store } = this.deps;
     const value = input.kind === 'email' ? input.value.trim().toLowerCase() : input.value;
-    const account = input.kind === 'email' ? await directory.findByEmail(value) : await directory.findByPhone(value);
+    const found = input.kind === 'email' ? await directory.findByEmail(value) : await directory.findByPhone(value);
+    // A number the account never verified proves nothing about who is asking: it identifies nobody (SECURITY.md 16).
+    const account = input.kind === 'phone' && found && !found.phoneVerified ? null : found;
     const subject = account ? secrets.hash('account', account.id) : secrets.hash('identifier', value);
     // The mapping is only written for real accounts, and only services ever read it.
     if (account) await store.set(keys.subject(subject), account.id, DAY);

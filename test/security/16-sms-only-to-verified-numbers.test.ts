@@ -1,7 +1,7 @@
 // SECURITY.md 16: SMS goes only to a number already verified on the account, and the person is told SMS is the
 // weaker channel and offered email first. An account whose phone is not verified gets no text message — not for
 // a code, whether it is identified by email or by that very number, and not for a reset notice — while its
-// replies stay those of an account with a verified phone. The channel menu, in both languages, says SMS is the
+// replies stay those of an account with a verified phone. Such a number does not identify the account at all. The channel menu, in both languages, says SMS is the
 // weaker channel and lists email first and SMS last.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Choice, Locale } from '../../machines/recovery.types.js';
@@ -43,6 +43,22 @@ describe('SMS only to a verified number (SECURITY.md 16)', () => {
     expect(sentTo(VAL.phone).map((m) => m.purpose)).toEqual(['code']);
     expect(byEmail).toEqual(verified);
     expect(byPhone).toEqual(verified);
+  });
+
+  it('does not identify an account by a number it never verified: no code reaches its email either, with the same replies', async () => {
+    const seen: string[] = [];
+    for (const activity of [{ text: 'I forgot my password' }, { text: UMA.phone }, { value: { choice: 'channel_email' } }]) {
+      seen.push(...(await h.send('uma-phone-email', { ...activity, locale: 'en-US' })).map((r) => visible(r, 'uma-phone-email')));
+    }
+    const stranger: string[] = [];
+    for (const activity of [{ text: 'I forgot my password' }, { text: '+14155550199' }, { value: { choice: 'channel_email' } }]) {
+      stranger.push(...(await h.send('stranger-phone-email', { ...activity, locale: 'en-US' })).map((r) => visible(r, 'stranger-phone-email')));
+    }
+    await h.app.delivery.drain();
+    const codesToUma = sentTo(UMA.email).filter((m) => m.purpose === 'code');
+    console.log(`SECURITY 16 identified by an unverified number, email chosen: codes to the account's email ${codesToUma.length}`);
+    expect(codesToUma).toEqual([]);
+    expect(seen).toEqual(stranger);
   });
 
   it('tells no reset by text message to an unverified number either, only to the email', async () => {
