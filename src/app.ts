@@ -331,6 +331,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       brandColor: config.brandColor,
       embedOrigins: config.embedOrigins,
       outboxUrl: config.devRoutes && outbox ? OUTBOX_PAGE_PATH : undefined,
+      tokensPerMinute: config.directLineTokensPerMinute,
+      trustProxyHops: config.trustProxyHops,
     });
   }
 

@@ -112,6 +112,16 @@ export const configSchema = z.object({
     .default('#6B21A8'),
   /** The local Direct Line channel and the web widget at "/"; default on when no app credentials are set. */
   DIRECT_LINE_ENABLED: boolFromEnv.optional(),
+  /**
+   * New Direct Line tokens (each a new conversation) one client address may mint per minute; a page makes one
+   * per visit and refreshes it without minting, so only a script reaches this.
+   */
+  DIRECT_LINE_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  /**
+   * Proxies of ours in front of Clave that append to X-Forwarded-For (Azure App Service: 1). 0 = the socket's
+   * peer is the client; behind a proxy that peer is the proxy, and every visitor would share one limit.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Sites that may embed the widget (GET /embed.js): comma-separated origins, https (http only for localhost). */
   EMBED_ALLOWED_ORIGINS: z
     .string()
@@ -198,6 +208,10 @@ export interface Config {
   brandColor: string;
   /** Serve the local Direct Line channel and the web widget (needs no app credentials: it posts to /api/messages unauthenticated). */
   directLineEnabled: boolean;
+  /** Per-client limit on minting Direct Line tokens (DIRECT_LINE_TOKENS_PER_MINUTE). */
+  directLineTokensPerMinute: number;
+  /** How many proxies of ours append to X-Forwarded-For; 0 = trust only the socket (TRUST_PROXY_HOPS). */
+  trustProxyHops: number;
   /**
    * Origins that may frame the widget page (CSP frame-ancestors): EMBED_ALLOWED_ORIGINS, plus any
    * http://localhost and http://127.0.0.1 port in development. Empty = the widget page cannot be framed.
@@ -384,6 +398,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditLog: c.AUDIT_LOG,
     brandColor: c.BRAND_COLOR,
     directLineEnabled: c.DIRECT_LINE_ENABLED ?? !c.MICROSOFT_APP_ID,
+    directLineTokensPerMinute: c.DIRECT_LINE_TOKENS_PER_MINUTE,
+    trustProxyHops: c.TRUST_PROXY_HOPS,
     embedOrigins: [
       ...(c.EMBED_ALLOWED_ORIGINS ?? []),
       ...(c.NODE_ENV === 'development' ? ['http://localhost:*', 'http://127.0.0.1:*'] : []),

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Secrets } from '../services/secrets.js';
 import type { ActivityLog } from './directline/activity-log.js';
 import { registerDirectLine, type DirectLineChannel } from './directline/directline-routes.js';
+import { MintLimiter } from './directline/mint-limiter.js';
 import { DirectLineTokens } from './directline/tokens.js';
 import { registerWidgetPage } from './widget-page.js';
 
@@ -20,6 +21,9 @@ export interface WebWidgetDeps {
   outboxUrl?: string | undefined;
   /** Origins that may frame the widget page (the embed snippet, GET /embed.js). */
   embedOrigins?: string[];
+  /** DIRECT_LINE_TOKENS_PER_MINUTE per client address, and TRUST_PROXY_HOPS for telling clients apart. */
+  tokensPerMinute: number;
+  trustProxyHops: number;
 }
 
 /** The bot's account id in Direct Line conversations. */
@@ -32,6 +36,8 @@ export function registerWebWidget(server: Server, deps: WebWidgetDeps): DirectLi
     secrets: deps.secrets,
     logger: deps.logger,
     bot: { id: BOT_ACCOUNT_ID, name: deps.brand },
+    mintLimiter: new MintLimiter({ perMinute: deps.tokensPerMinute, clock: deps.clock }),
+    trustProxyHops: deps.trustProxyHops,
   });
   registerWidgetPage(server, {
     brand: deps.brand,

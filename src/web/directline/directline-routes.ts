@@ -14,6 +14,8 @@ import type { Logger } from '../../logger.js';
 import type { Secrets } from '../../services/secrets.js';
 import { closeWithServer } from '../close-with-server.js';
 import { ActivityTooLargeError, type ActivityLog, type ActivityUpdate, type LoggedActivity, type NewActivity } from './activity-log.js';
+import { clientAddress } from './client-address.js';
+import type { MintLimiter } from './mint-limiter.js';
 import { DirectLineTokens, type TokenClaims } from './tokens.js';
 
 export interface DirectLineDeps {
@@ -27,6 +29,10 @@ export interface DirectLineDeps {
   botEndpoint?: string;
   /** How long a delivery to the bot may take before it is abandoned. */
   deliveryTimeoutMs?: number;
+  /** Per-client limit on new tokens (DIRECT_LINE_TOKENS_PER_MINUTE); none = unlimited. */
+  mintLimiter?: MintLimiter;
+  /** TRUST_PROXY_HOPS: how many proxies of ours append to X-Forwarded-For (0 = use the socket's peer). */
+  trustProxyHops?: number;
 }
 
 export const DIRECT_LINE_PREFIX = '/v3/directline';
@@ -36,7 +42,7 @@ const MAX_TEXT = 4000;
 const MAX_STREAMS_PER_CONVERSATION = 4;
 const STREAM_PING_MS = 30_000;
 
-type ErrorCode = 'BadArgument' | 'MissingProperty' | 'TokenExpired' | 'Forbidden' | 'NotFound' | 'Unauthorized' | 'NotSupported';
+type ErrorCode = 'BadArgument' | 'MissingProperty' | 'TokenExpired' | 'Forbidden' | 'NotFound' | 'Unauthorized' | 'NotSupported' | 'TooManyRequests';
 
 /** Direct Line's error body: `{ error: { code, message } }`. */
 function fail(res: Response, status: number, code: ErrorCode, message: string): void {
@@ -179,9 +185,25 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
 
   // ---- The client API (what directlinejs calls) ----
 
+  const trustProxyHops = deps.trustProxyHops ?? 0;
+  let warnedAboutProxy = false;
+
   // The embedded default needs no secret: a token only ever opens a new, empty conversation for a user id
-  // the server makes up. A body asking for a particular user id is ignored for the same reason.
-  server.post(`${DIRECT_LINE_PREFIX}/tokens/generate`, async (_req: Request, res: Response) => {
+  // the server makes up. A body asking for a particular user id is ignored for the same reason. Each one is a
+  // conversation in the activity log, so minting is limited per client; refreshing a token is not (it opens
+  // nothing new).
+  server.post(`${DIRECT_LINE_PREFIX}/tokens/generate`, async (req: Request, res: Response) => {
+    if (deps.mintLimiter) {
+      if (!trustProxyHops && req.headers['x-forwarded-for'] && !warnedAboutProxy) {
+        warnedAboutProxy = true;
+        logger.warn('Direct Line tokens are limited per socket address, but requests carry X-Forwarded-For: behind a proxy every visitor shares one limit; set TRUST_PROXY_HOPS');
+      }
+      const decision = deps.mintLimiter.take(clientAddress(req, trustProxyHops));
+      if (!decision.allowed) {
+        res.header('Retry-After', String(decision.retryAfterSeconds));
+        return fail(res, 429, 'TooManyRequests', `Too many new conversations from this address; please try again in ${decision.retryAfterSeconds} seconds.`);
+      }
+    }
     const conversationId = DirectLineTokens.newConversationId();
     const { token, expiresIn } = tokens.issue(conversationId, DirectLineTokens.newUserId());
     res.header('Cache-Control', 'no-store');
