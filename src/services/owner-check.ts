@@ -5,7 +5,8 @@
 //
 // Existence never leaks (SECURITY.md 1-2): an unknown subject gets the same plan, the same catalog question
 // (derived from an HMAC of the subject when there is no account or no question) and the same directory calls,
-// made for a stand-in account id that no directory holds, so they cost the same and never match.
+// account lookup included, made for a stand-in account id that no directory holds, so they cost the same and
+// never match.
 import {
   securityQuestionIds,
   type CheckPaymentDetailsInput,
@@ -17,7 +18,7 @@ import {
   type SecurityQuestionId,
 } from '../../machines/recovery.types.js';
 import type { KeyValueStore } from '../stores/kv-store.js';
-import { normaliseSecurityAnswer, type AccountDirectory, type OwnerChecksOffered } from './account-directory.js';
+import { normaliseSecurityAnswer, type Account, type AccountDirectory, type OwnerChecksOffered } from './account-directory.js';
 import type { AuditLog } from './audit-log.js';
 import type { Secrets } from './secrets.js';
 import type { VerificationService } from './verification-service.js';
@@ -60,6 +61,19 @@ export class OwnerCheckService {
     return `stand-in-${this.deps.secrets.hash('owner-stand-in', subject).slice(0, 32)}`;
   }
 
+  /**
+   * The subject's account and the id its checks go to. A known subject costs the directory one account read;
+   * an unknown one reads the stand-in id instead (404), so an observer of the directory's traffic sees the
+   * same requests either way. Errors propagate on both paths alike (the chart's onError).
+   */
+  private async subjectAccount(subject: string): Promise<{ account: Account | null; id: string }> {
+    const account = await this.deps.verification.accountFor(subject);
+    if (account) return { account, id: account.id };
+    const id = this.standInId(subject);
+    await this.deps.directory.getById(id);
+    return { account: null, id };
+  }
+
   /** The catalog question for a subject without one of its own: fixed per subject, so asking again asks the same. */
   questionFor(subject: string): SecurityQuestionId {
     const n = Number.parseInt(this.deps.secrets.hash('security-question', subject).slice(0, 8), 16);
@@ -95,10 +109,10 @@ export class OwnerCheckService {
     const securityQuestion = state(options.securityQuestion, (o) => o.securityQuestion);
     let questionId: SecurityQuestionId | null = null;
     if (securityQuestion === 'ask') {
-      const account = await verification.accountFor(input.subject);
+      const { id } = await this.subjectAccount(input.subject);
       let own: string | null = null;
       try {
-        own = directory.securityQuestionOf ? await directory.securityQuestionOf(account?.id ?? this.standInId(input.subject)) : null;
+        own = directory.securityQuestionOf ? await directory.securityQuestionOf(id) : null;
       } catch {
         own = null;
       }
@@ -115,25 +129,22 @@ export class OwnerCheckService {
   }
 
   async checkPaymentDetails(input: CheckPaymentDetailsInput): Promise<OwnerCheckOutput> {
-    const { store, secrets, directory, verification } = this.deps;
+    const { store, secrets, directory } = this.deps;
     const sealed = await store.take(ownerCheckKeys.cardHold(input.conversationId));
     const cardLast4 = sealed ? secrets.open(`owner-card|${input.conversationId}`, sealed) : null;
     // The digits expired before the postal code came: nothing to check, nothing counted.
     if (cardLast4 === null || !directory.checkPaymentDetails) return { result: 'skipped' };
-    const account = await verification.accountFor(input.subject);
-    const matched =
-      (await directory.checkPaymentDetails(account?.id ?? this.standInId(input.subject), { cardLast4, postalCode: input.postalCode })) &&
-      account !== null;
+    const { account, id } = await this.subjectAccount(input.subject);
+    const matched = (await directory.checkPaymentDetails(id, { cardLast4, postalCode: input.postalCode })) && account !== null;
     return this.settle(input.subject, input.conversationId, account?.id ?? null, 'owner_check', matched);
   }
 
   async checkSecurityAnswer(input: CheckSecurityAnswerInput): Promise<OwnerCheckOutput> {
-    const { directory, verification } = this.deps;
+    const { directory } = this.deps;
     if (!directory.checkSecurityAnswer) return { result: 'skipped' };
     const answer = normaliseSecurityAnswer(input.answer);
     if (!answer) return { result: 'skipped' };
-    const account = await verification.accountFor(input.subject);
-    const id = account?.id ?? this.standInId(input.subject);
+    const { account, id } = await this.subjectAccount(input.subject);
     // Asked a question that is not the account's own (it has none): the answer cannot be right, at the same cost.
     const own = directory.securityQuestionOf ? await directory.securityQuestionOf(id) : null;
     const checked = await directory.checkSecurityAnswer(id, answer);

@@ -69,8 +69,19 @@ describe('owner identification with the HTTP directory', () => {
     const middle = server.requests.length;
     const unknown = await handOver(h, 'nobody@example.com', [ana.cardLast4, ana.postalCode, 'Luna']);
     const unknownRequests = server.requests.slice(middle).map((r) => `${r.method} ${r.target.replace(/stand-in-[0-9a-f]+/, '<id>')}`);
-    // The lookup differs only in its answer; the owner checks go out the same way (the offer list is cached).
+    // The lookup differs only in its answer; the owner checks, and the account reads before them, go out the
+    // same way (the offer list is cached).
+    console.log(`owner checks, known identifier → ${knownRequests.join('; ')}`);
+    console.log(`owner checks, unknown identifier → ${unknownRequests.join('; ')}`);
     expect(unknownRequests.filter((r) => r.includes('owner-checks/'))).toEqual(knownRequests.filter((r) => r.includes('owner-checks/')));
+    // From the account read before the first check to the last check; what follows is the agent's packet, which
+    // reads a real account's activity and has nothing to read for nobody (the person cannot see that either).
+    const ownerCheckPart = (requests: string[]) => {
+      const checks = requests.flatMap((r, i) => (r.includes('owner-checks/') ? [i] : []));
+      return requests.slice(checks[0]! - 1, checks.at(-1)! + 1);
+    };
+    expect(ownerCheckPart(unknownRequests)).toEqual(ownerCheckPart(knownRequests));
+    expect(ownerCheckPart(knownRequests)[0], 'an account read comes before the first check').toBe('GET /accounts/<id>');
     // The same questions (the catalog question of a stranger comes from an HMAC of the identifier) and replies.
     expect(unknown.keys.slice(2, 4)).toEqual(known.keys.slice(2, 4));
     expect(unknown.keys[4]).toEqual([expect.stringMatching(/^ask_security_question_(first_pet|birth_city|first_school)$/)]);
