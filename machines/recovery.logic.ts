@@ -5,46 +5,37 @@ import type { OwnerIdentification, RecoveryContext, RecoveryEvent, RecoveryInput
 /** Before any question: nothing asked, nothing known. */
 export const notAsked = (): OwnerIdentification => ({ paymentDetails: 'not_asked', securityQuestion: 'not_asked' });
 
+/** Everything a journey learns about an account; a fresh journey starts from this. */
+const journeyStart = (): Omit<RecoveryContext, keyof RecoveryInput | 'lastActivityAt'> => ({
+  subject: null,
+  identifierKind: null,
+  channel: null,
+  secondFactors: [],
+  reprompts: 0,
+  handoffReason: null,
+  codeVerified: false,
+  secondFactorVerified: false,
+  deliveryTroubleTold: false,
+  ownerIdentification: notAsked(),
+  ownerAsked: false,
+  securityQuestionId: null,
+});
+
 export function initialContext(input: RecoveryInput): RecoveryContext {
   return {
     conversationId: input.conversationId,
     locale: input.locale,
-    subject: null,
-    identifierKind: null,
-    channel: null,
-    secondFactors: [],
-    reprompts: 0,
     lastActivityAt: input.now,
     now: input.now,
     idleLimitMs: input.idleLimitMs,
     repromptLimit: input.repromptLimit,
-    handoffReason: null,
-    codeVerified: false,
-    secondFactorVerified: false,
-    deliveryTroubleTold: false,
-    ownerIdentification: notAsked(),
-    ownerAsked: false,
-    securityQuestionId: null,
+    ...journeyStart(),
   };
 }
 
 /** What START_OVER keeps: who is talking and in which language, nothing about the account. */
 export function freshJourney(context: RecoveryContext): RecoveryContext {
-  return {
-    ...context,
-    subject: null,
-    identifierKind: null,
-    channel: null,
-    secondFactors: [],
-    reprompts: 0,
-    handoffReason: null,
-    codeVerified: false,
-    secondFactorVerified: false,
-    deliveryTroubleTold: false,
-    ownerIdentification: notAsked(),
-    ownerAsked: false,
-    securityQuestionId: null,
-  };
+  return { ...context, ...journeyStart() };
 }
 
 export const isIdleTooLong = (context: RecoveryContext, event: RecoveryEvent): boolean =>

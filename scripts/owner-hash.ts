@@ -2,7 +2,7 @@
 //   npm run owner:hash -- card 4242 28013   → paymentDetailsHash (last four digits and billing postal code)
 //   npm run owner:hash -- answer 'Luna'      → securityQuestion.answerHash (case, accents and spaces ignored)
 // The values are normalised exactly as the bot normalises what the person types.
-import { normaliseSecurityAnswer, paymentDetailsSecret } from '../src/services/account-directory.js';
+import { isCardLast4, isPostalCode, normalisePostalCode, normaliseSecurityAnswer, paymentDetailsSecret } from '../src/services/account-directory.js';
 import { hashPassword } from '../src/services/passwords.js';
 
 const [kind, ...rest] = process.argv.slice(2);
@@ -13,8 +13,8 @@ const usage = () => {
 
 if (kind === 'card') {
   const [cardLast4 = '', postal = ''] = rest;
-  const postalCode = postal.toUpperCase().replace(/[\s-]/g, '');
-  if (!/^\d{4}$/.test(cardLast4) || !/^[A-Z0-9]{3,10}$/.test(postalCode)) usage();
+  const postalCode = normalisePostalCode(postal);
+  if (!isCardLast4(cardLast4) || !isPostalCode(postalCode)) usage();
   process.stdout.write(`${await hashPassword(paymentDetailsSecret({ cardLast4, postalCode }))}\n`);
 } else if (kind === 'answer' && rest.join(' ').trim()) {
   process.stdout.write(`${await hashPassword(normaliseSecurityAnswer(rest.join(' ')))}\n`);

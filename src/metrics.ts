@@ -6,6 +6,7 @@ import type { Request, Response, Server } from 'restify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { TurnResult } from './conversation/engine.js';
 import type { AuditEntry, AuditSink } from './services/audit-log.js';
+import type { DeliveryChannel, DeliveryResult } from './services/delivery-health.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -22,10 +23,8 @@ export const funnelStages = [
 export type FunnelStage = (typeof funnelStages)[number];
 
 /** How a queued email or SMS ended (`clave_deliveries_total`); `via` is the provider's channel, not the chat's. */
-export const deliveryVias = ['email', 'sms'] as const;
-export const deliveryOutcomeLabels = ['delivered', 'provider_failed', 'recipient_refused'] as const;
-type DeliveryVia = (typeof deliveryVias)[number];
-type DeliveryOutcomeLabel = (typeof deliveryOutcomeLabels)[number];
+export const deliveryVias = ['email', 'sms'] as const satisfies readonly DeliveryChannel[];
+export const deliveryOutcomeLabels = ['delivered', 'provider_failed', 'recipient_refused'] as const satisfies readonly DeliveryResult[];
 
 /** Bot Framework channel ids worth a label of their own; anything else (a client can send any id) is "other". */
 export const knownChannels = ['msteams', 'webchat', 'directline', 'emulator', 'test'] as const;
@@ -123,7 +122,7 @@ export class ClaveMetrics {
   }
 
   /** A queued message's end (src/services/delivery-health.ts); both labels come from closed lists. */
-  observeDelivery(via: DeliveryVia, outcome: DeliveryOutcomeLabel): void {
+  observeDelivery(via: DeliveryChannel, outcome: DeliveryResult): void {
     this.deliveries.inc({ via, outcome });
   }
 

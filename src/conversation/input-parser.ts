@@ -5,6 +5,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import type { Choice, FaqTopic, Locale, RecoveryEvent } from '../../machines/recovery.types.js';
 import type { Classification, Intent, IntentClassifier } from '../nlu/classifier.js';
 import { looksLikePassword } from '../nlu/password-like.js';
+import { isCardLast4, isPostalCode, normalisePostalCode, withoutSeparators } from '../services/account-directory.js';
 
 /** What the current state waits for, read from its `expects:*` tag. */
 export type Expectation =
@@ -133,12 +134,12 @@ export function parseOwnerAnswer(text: string, expects: Expectation): RecoveryEv
   const words = plain(text);
   for (const [pattern, event] of OWNER_STEP_WORDS) if (pattern.test(words)) return event;
   if (expects === 'card_last4') {
-    const digits = text.replace(/[\s-]/g, '');
-    return /^\d{4}$/.test(digits) ? { type: 'CARD_DIGITS', value: digits } : { type: 'OWNER_ANSWER_INVALID' };
+    const digits = withoutSeparators(text);
+    return isCardLast4(digits) ? { type: 'CARD_DIGITS', value: digits } : { type: 'OWNER_ANSWER_INVALID' };
   }
   if (expects === 'postal_code') {
-    const postal = text.toUpperCase().replace(/[\s-]/g, '');
-    return /^[A-Z0-9]{3,10}$/.test(postal) ? { type: 'POSTAL_CODE', value: postal } : { type: 'OWNER_ANSWER_INVALID' };
+    const postal = normalisePostalCode(text);
+    return isPostalCode(postal) ? { type: 'POSTAL_CODE', value: postal } : { type: 'OWNER_ANSWER_INVALID' };
   }
   // Someone typing their password here is warned, and it goes nowhere, not even to the directory (SECURITY.md 18).
   if (looksLikePassword(text)) return { type: 'PASSWORD_IN_CHAT' };

@@ -10,14 +10,23 @@ export class DocumentContentionError extends Error {
 }
 
 export async function readDoc<T>(store: KeyValueStore, key: string): Promise<T | null> {
-  const { value } = await store.getVersioned(key);
-  if (value === null) return null;
+  return (await readVersionedDoc<T>(store, key)).doc;
+}
+
+/** The document and the version to write it back with; an unreadable one reads as absent, so it is written over. */
+export async function readVersionedDoc<T>(store: KeyValueStore, key: string): Promise<{ doc: T | null; version: number }> {
+  const { value, version } = await store.getVersioned(key);
+  if (value === null) return { doc: null, version };
   try {
-    return JSON.parse(value) as T;
+    return { doc: JSON.parse(value) as T, version };
   } catch {
-    return null;
+    return { doc: null, version };
   }
 }
+
+/** After a lost compare-and-set: a short pause that grows, with jitter so the writers do not collide again. */
+export const contentionPause = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50) * (0.5 + Math.random())));
 
 /**
  * Applies `change` to the current document (null when absent) and writes the result; retried with a short,
@@ -31,18 +40,10 @@ export async function updateDoc<T>(
   attempts = 25,
 ): Promise<T> {
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const { value, version } = await store.getVersioned(key);
-    let current: T | null = null;
-    if (value !== null) {
-      try {
-        current = JSON.parse(value) as T;
-      } catch {
-        current = null;
-      }
-    }
+    const { doc: current, version } = await readVersionedDoc<T>(store, key);
     const next = change(current);
     if (await store.compareAndSet(key, version, JSON.stringify(next), ttlMs)) return next;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50) * (0.5 + Math.random())));
+    await contentionPause(attempt);
   }
   throw new DocumentContentionError(key);
 }

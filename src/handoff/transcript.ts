@@ -9,7 +9,7 @@ import type { TurnInput } from '../conversation/engine.js';
 import { looksLikePassword } from '../nlu/password-like.js';
 import { PLACEHOLDERS, redact } from '../nlu/redact.js';
 import type { KeyValueStore } from '../stores/kv-store.js';
-import { DocumentContentionError, readDoc } from './json-doc.js';
+import { contentionPause, DocumentContentionError, readDoc, readVersionedDoc } from './json-doc.js';
 
 /** What the person sent in one turn, as far as it may be kept. */
 export type PersonEntry =
@@ -111,14 +111,14 @@ export class TranscriptRecorder {
     this.recent.delete(id);
     if (known && now - known.at >= this.ttlMs / 2) known = undefined;
     for (let attempt = 0; attempt < 25; attempt++) {
-      const { doc: current, version } = known ?? (await this.readVersioned(id));
+      const { doc: current, version } = known ?? (await readVersionedDoc<TranscriptRecord>(this.store, id));
       const next = this.withTurn(current, turn, now);
       if (await this.store.compareAndSet(id, version, JSON.stringify(next), this.ttlMs)) {
         this.remember(id, { doc: next, version: version + 1, at: now });
         return;
       }
       // What this process knew is out of date: read at once; a transcript read just now lost a race, so wait.
-      if (!known) await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50) * (0.5 + Math.random())));
+      if (!known) await contentionPause(attempt);
       known = undefined;
     }
     throw new DocumentContentionError(id);
@@ -135,17 +135,6 @@ export class TranscriptRecorder {
       },
       lockedOut: record.lockedOut || turn.bot.includes('locked_out'),
     };
-  }
-
-  private async readVersioned(id: string): Promise<{ doc: TranscriptRecord | null; version: number }> {
-    const { value, version } = await this.store.getVersioned(id);
-    if (value === null) return { doc: null, version };
-    try {
-      return { doc: JSON.parse(value) as TranscriptRecord, version };
-    } catch {
-      // Unreadable: written over, as updateDoc does.
-      return { doc: null, version };
-    }
   }
 
   private remember(id: string, written: Written): void {

@@ -63,6 +63,15 @@ export interface PaymentDetails {
   postalCode: string;
 }
 
+/**
+ * How the person's answers are read, by the chat, the hashing script and the HTTP directory alike: card digits
+ * and postal code without spaces or dashes, the postal code in upper case.
+ */
+export const withoutSeparators = (text: string): string => text.replace(/[\s-]/g, '');
+export const normalisePostalCode = (text: string): string => withoutSeparators(text.toUpperCase());
+export const isCardLast4 = (digits: string): boolean => /^\d{4}$/.test(digits);
+export const isPostalCode = (normalised: string): boolean => /^[A-Z0-9]{3,10}$/.test(normalised);
+
 /** What a directory hashes for the payment details: both together, so neither can be guessed alone. */
 export const paymentDetailsSecret = (details: PaymentDetails): string => `${details.cardLast4}|${details.postalCode}`;
 

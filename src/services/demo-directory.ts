@@ -21,6 +21,7 @@ import { checkTotp } from './totp.js';
 const SESSION_TTL_MS = 24 * 3600_000;
 const sessionKey = (session: string) => `dir:session:{${session}}`;
 
+const scryptHash = z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)');
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +14155550101');
 
 export const demoAccountSchema = z
@@ -32,14 +33,14 @@ export const demoAccountSchema = z
     phone: e164.optional(),
     phoneVerified: z.boolean().default(false),
     locale: z.enum(['es', 'en']).optional(),
-    passwordHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)'),
+    passwordHash: scryptHash,
     /** Owner identification for agents: scrypt of "last4|POSTALCODE" (npm run owner:hash), never the values. */
-    paymentDetailsHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)').optional(),
+    paymentDetailsHash: scryptHash.optional(),
     /** The legacy security question: a catalog id and scrypt of the normalised answer. */
     securityQuestion: z
       .object({
         id: z.enum(securityQuestionIds),
-        answerHash: z.string().regex(/^scrypt\$[\w-]+\$[\w-]+$/, 'must be scrypt$salt$hash (base64url)'),
+        answerHash: scryptHash,
       })
       .optional(),
     totpSecret: z.string().regex(/^[A-Z2-7]{16,}$/, 'must be base32').optional(),
@@ -91,8 +92,18 @@ export const normaliseRecoveryCode = (code: string) => code.replace(/[\s-]/g, ''
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 /** Compared against when an account has no such hash, so a check costs the same scrypt work either way. */
 const STAND_IN_HASH = `scrypt$${'A'.repeat(22)}$${'A'.repeat(43)}`;
+const matchesHash = async (value: string, stored: string | undefined): Promise<boolean> =>
+  (await verifyPassword(value, stored ?? STAND_IN_HASH)) && stored !== undefined;
 /** RFC 4648 base32: no 0, 1 or 8, which read like O, I and B. */
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** 80 random bits as 16 base32 symbols, XXXX-XXXX-XXXX-XXXX (SECURITY.md 14 asks for at least 64). */
+export function newRecoveryCode(): string {
+  let bits = 0n;
+  for (const byte of randomBytes(10)) bits = (bits << 8n) | BigInt(byte);
+  const symbols = Array.from({ length: 16 }, (_, i) => BASE32[Number((bits >> BigInt(75 - 5 * i)) & 31n)]).join('');
+  return symbols.match(/.{4}/g)!.join('-');
+}
 /** A code issued after a recovery, by its hash; no TTL, like the record of used ones (it belongs to the account). */
 const issuedRecoveryKey = (accountId: string, hash: string) => `dir:recovery-issued:{${accountId}}:${hash}`;
 
@@ -171,14 +182,10 @@ export class DemoDirectory implements AccountDirectory {
     return this.store.setIfAbsent(`dir:recovery-used:{${accountId}}:${hash}`, '1');
   }
 
-  /** 80 random bits as 16 base32 symbols, XXXX-XXXX-XXXX-XXXX; only its hash is kept, beside the file's. */
+  /** Only the new code's hash is kept, beside the file's. */
   async issueRecoveryCode(accountId: string): Promise<string> {
     if (!this.byId.has(accountId)) throw new Error('unknown account');
-    const bytes = randomBytes(10);
-    let bits = 0n;
-    for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
-    const symbols = Array.from({ length: 16 }, (_, i) => BASE32[Number((bits >> BigInt(75 - 5 * i)) & 31n)]).join('');
-    const code = symbols.match(/.{4}/g)!.join('-');
+    const code = newRecoveryCode();
     // One key per code: issuing twice at once cannot lose one, as a shared list could.
     await this.store.set(issuedRecoveryKey(accountId, sha256(normaliseRecoveryCode(code))), '1');
     return code;
@@ -220,9 +227,7 @@ export class DemoDirectory implements AccountDirectory {
   }
 
   async checkPaymentDetails(accountId: string, details: PaymentDetails): Promise<boolean> {
-    const stored = this.byId.get(accountId)?.paymentDetailsHash;
-    const matches = await verifyPassword(paymentDetailsSecret(details), stored ?? STAND_IN_HASH);
-    return matches && stored !== undefined;
+    return matchesHash(paymentDetailsSecret(details), this.byId.get(accountId)?.paymentDetailsHash);
   }
 
   async securityQuestionOf(accountId: string): Promise<string | null> {
@@ -230,9 +235,7 @@ export class DemoDirectory implements AccountDirectory {
   }
 
   async checkSecurityAnswer(accountId: string, answer: string): Promise<boolean> {
-    const stored = this.byId.get(accountId)?.securityQuestion?.answerHash;
-    const matches = await verifyPassword(normaliseSecurityAnswer(answer), stored ?? STAND_IN_HASH);
-    return matches && stored !== undefined;
+    return matchesHash(normaliseSecurityAnswer(answer), this.byId.get(accountId)?.securityQuestion?.answerHash);
   }
 
   /** The account's made-up activity from the demo file, dated relative to now; null when the file has none. */

@@ -3,7 +3,7 @@
 // contract, and a test keeps the two in step); anything else becomes a DirectoryError whose message names
 // the operation and never holds a password, code, token, email address or phone number.
 import { z } from 'zod';
-import type { Account, AccountDirectory, OwnerChecksOffered, PaymentDetails } from './account-directory.js';
+import { isCardLast4, isPostalCode, type Account, type AccountDirectory, type OwnerChecksOffered, type PaymentDetails } from './account-directory.js';
 import type { AuditEventName } from './audit-log.js';
 
 // ---- The contract's schemas (components/schemas in the OpenAPI file) ----
@@ -73,6 +73,7 @@ export const securityEventTypes = [
   'locked',
   'reset_link_issued',
   'reset_completed',
+  'recovery_code_reissued',
   'handoff',
 ] as const satisfies readonly AuditEventName[];
 
@@ -298,7 +299,7 @@ export class HttpDirectory implements AccountDirectory {
 
   /** In a JSON body, never in a URL: card digits and postal code must not reach access logs. */
   async checkPaymentDetails(accountId: string, details: PaymentDetails): Promise<boolean> {
-    if (!/^\d{4}$/.test(details.cardLast4) || !/^[A-Z0-9]{3,10}$/.test(details.postalCode)) return false;
+    if (!isCardLast4(details.cardLast4) || !isPostalCode(details.postalCode)) return false;
     return this.ownerCheck('checkPaymentDetails', [accountId, 'owner-checks', 'payment-details'], details);
   }
 

@@ -66,16 +66,13 @@ export interface DeliveryOutcome {
 /** Sends in the background with exponential back-off; failures are logged without the message text. */
 export class DeliveryQueue {
   private pending = new Set<Promise<void>>();
-  private readonly outcome: DeliveryOutcome;
 
   constructor(
     private readonly notifier: Notifier,
     private readonly logger: DeliveryLogger,
     private readonly options: { attempts: number; baseDelayMs: number } = { attempts: 4, baseDelayMs: 500 },
-    outcome?: DeliveryOutcome | ((message: OutgoingMessage) => void),
-  ) {
-    this.outcome = typeof outcome === 'function' ? { failed: (message) => outcome(message) } : (outcome ?? {});
-  }
+    private readonly outcome: DeliveryOutcome = {},
+  ) {}
 
   enqueue(message: OutgoingMessage): void {
     // Start after the turn has answered: even opening the provider's connection must not add to its time.

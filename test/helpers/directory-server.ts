@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { verify } from 'otplib';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../src/clock.js';
-import { loadDemoAccounts, type DemoAccount } from '../../src/services/demo-directory.js';
+import { paymentDetailsSecret } from '../../src/services/account-directory.js';
+import { loadDemoAccounts, newRecoveryCode, type DemoAccount } from '../../src/services/demo-directory.js';
 import { hashPassword, verifyPassword } from '../../src/services/passwords.js';
 
 export const demoAccountsFile = fileURLToPath(new URL('../../data/demo-accounts.json', import.meta.url));
@@ -228,7 +229,7 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
       if (tail === 'owner-checks/payment-details') {
         const details = await body(req, bodies.paymentDetails);
         const stored = state.account.paymentDetailsHash;
-        return send(res, 200, { matched: stored ? await verifyPassword(`${details.cardLast4}|${details.postalCode}`, stored) : false });
+        return send(res, 200, { matched: stored ? await verifyPassword(paymentDetailsSecret(details), stored) : false });
       }
       if (tail === 'owner-checks/security-question') {
         return send(res, 200, { questionId: state.account.securityQuestion?.id ?? null });
@@ -258,11 +259,8 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
       }
       if (method === 'POST' && tail === 'recovery-codes') {
         const state = accountOr404(id);
-        // 80 random bits as 16 base32 symbols; only the hash is kept, beside the account's other unused codes.
-        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-        const bytes = randomBytes(16);
-        const symbols = Array.from({ length: 16 }, (_, i) => alphabet[bytes[i]! & 31]).join('');
-        const code = symbols.match(/.{4}/g)!.join('-');
+        // Only the hash is kept, beside the account's other unused codes.
+        const code = newRecoveryCode();
         state.recoveryCodeHashes.add(sha256(normaliseRecoveryCode(code)).toString('hex'));
         return send(res, 201, { code });
       }

@@ -233,7 +233,7 @@ describe('SMS webhook notifier', () => {
       new WebhookNotifier({ url: gateway.url, secret: SECRET }),
       { warn: (obj) => warnings.push(obj) },
       { attempts: 4, baseDelayMs: 5 },
-      (m) => failed.push(m),
+      { failed: (m) => { failed.push(m); } },
     );
 
     queue.enqueue(codeSms());

@@ -195,7 +195,7 @@ describe('SMTP notifier', () => {
       notifier(server.port),
       { warn: (obj) => warnings.push(obj) },
       { attempts: 3, baseDelayMs: 5 },
-      (m) => failed.push(m),
+      { failed: (m) => { failed.push(m); } },
     );
     const message = new NotificationComposer(BRAND, BASE_URL).code({ to: 'ana@example.com', via: 'email' }, 'en', CODE, 10);
 
@@ -218,7 +218,7 @@ describe('SMTP notifier', () => {
     const warnings: object[] = [];
     const failed: OutgoingMessage[] = [];
     const mailer = notifier(server.port);
-    const queue = new DeliveryQueue(mailer, { warn: (obj) => warnings.push(obj) }, { attempts: 4, baseDelayMs: 5 }, (m) => failed.push(m));
+    const queue = new DeliveryQueue(mailer, { warn: (obj) => warnings.push(obj) }, { attempts: 4, baseDelayMs: 5 }, { failed: (m) => { failed.push(m); } });
 
     const error = await mailer
       .send(new NotificationComposer(BRAND, BASE_URL).code({ to: 'ana@example.com', via: 'email' }, 'en', CODE, 10))
