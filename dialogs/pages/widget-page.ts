@@ -8,6 +8,8 @@ const en = {
   heading: '{brand} account help',
   intro:
     'The {brand} assistant helps you get back into your account if you forgot your password. It never asks for your password.',
+  // On a phone the intro above would push the chat down; this one line (its key sentence) stands in for it.
+  intro_short: 'The assistant never asks for your password.',
   language_label: 'Language',
   chat_label: 'Chat with the {brand} assistant',
   connecting: 'Connecting to the assistant…',
@@ -42,6 +44,7 @@ const es: Record<WidgetPageKey, string> = {
   heading: 'Ayuda con tu cuenta de {brand}',
   intro:
     'El asistente de {brand} te ayuda a volver a entrar en tu cuenta si olvidaste tu contraseña. Nunca te pedirá tu contraseña.',
+  intro_short: 'El asistente nunca te pedirá tu contraseña.',
   language_label: 'Idioma',
   chat_label: 'Chat con el asistente de {brand}',
   connecting: 'Conectando con el asistente…',

@@ -148,6 +148,7 @@ ${embedded ? '' : `<header class="bar">
 </header>
 <div class="about">
   <p class="intro" data-copy="intro">${t('intro')}</p>
+  <p class="intro-short" data-copy="intro_short" aria-hidden="true">${t('intro_short')}</p>
   ${outbox}
 </div>`}
 <main id="chat" class="chat" aria-label="${t('chat_label')}" data-copy-label="chat_label">

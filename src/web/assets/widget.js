@@ -190,6 +190,53 @@
       });
   }
 
+  // directlinejs reopens a dropped WebSocket by itself (after 3 to 15 s) but never says so: its connection
+  // status stays "online", so Web Chat would show nothing while messages cannot arrive. The stream's own
+  // open/close events drive Web Chat's connectivity notification instead, shown in Web Chat's own words.
+  var CONNECTIVITY = 'connectivitystatus';
+  var streamEvents = null;
+  var leaving = false;
+  window.addEventListener('pagehide', function () {
+    leaving = true;
+  });
+  window.addEventListener('pageshow', function () {
+    leaving = false;
+  });
+  function connectivity(message) {
+    var level = message === 'connected' ? 'success' : 'info';
+    return { type: 'WEB_CHAT/SET_NOTIFICATION', payload: { id: CONNECTIVITY, level: level, message: message } };
+  }
+  /** Runs create() with a WebSocket that reports the stream going down and coming back up (directlinejs
+   *  keeps the constructor it finds when it is created, so the global is put back at once). */
+  function withWatchedStream(create) {
+    var Native = window.WebSocket;
+    if (typeof Native !== 'function') return create();
+    var down = false;
+    function WatchedWebSocket(url, protocols) {
+      var socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+      socket.addEventListener('open', function () {
+        if (down && streamEvents) streamEvents(true);
+        down = false;
+      });
+      socket.addEventListener('close', function () {
+        if (leaving || down) return;
+        down = true;
+        if (streamEvents) streamEvents(false);
+      });
+      return socket;
+    }
+    WatchedWebSocket.prototype = Native.prototype;
+    ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (name) {
+      WatchedWebSocket[name] = Native[name];
+    });
+    window.WebSocket = WatchedWebSocket;
+    try {
+      return create();
+    } finally {
+      window.WebSocket = Native;
+    }
+  }
+
   applyCopy();
   setStatus('connecting');
   statusEl.setAttribute('data-copy', 'connecting');
@@ -199,10 +246,20 @@
       var options = { domain: domain, token: grant.token, webSocket: config.webSocket };
       // Resuming: directlinejs reconnects to the conversation instead of starting one.
       if (grant.resumed) options.conversationId = grant.conversationId;
-      directLine = window.WebChat.createDirectLine(options);
+      directLine = withWatchedStream(function () {
+        return window.WebChat.createDirectLine(options);
+      });
       store = window.WebChat.createStore({}, function (api) {
+        streamEvents = function (up) {
+          api.dispatch(connectivity(up ? 'connected' : 'reconnecting'));
+        };
         return function (next) {
           return function (action) {
+            // The first connection already has the page's own status line (from before Web Chat loads
+            // until CONNECT_FULFILLED); Web Chat's would say the same twice, and its 400 ms debounce keeps
+            // it on screen after the greeting. Reconnecting and failure notices still go through.
+            var notice = action.type === 'WEB_CHAT/SET_NOTIFICATION' ? action.payload || {} : {};
+            if (notice.id === CONNECTIVITY && notice.message === 'connecting') return action;
             if (action.type === 'DIRECT_LINE/CONNECT_FULFILLED') {
               setStatus(null);
               if (!joined) {
