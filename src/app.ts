@@ -36,6 +36,7 @@ import { NotificationComposer } from './services/notification-composer.js';
 import { DeliveryQueue, DevOutbox, type Notifier } from './services/notifier.js';
 import { createNotifier } from './services/routing-notifier.js';
 import { ResetService } from './services/reset-service.js';
+import { SecurityEventForwarder } from './services/security-events.js';
 import { OwnerCheckService } from './services/owner-check.js';
 import { Secrets } from './services/secrets.js';
 import { VerificationService } from './services/verification-service.js';
@@ -69,6 +70,8 @@ export interface App {
   engine: ConversationEngine;
   outbox: DevOutbox | null;
   delivery: DeliveryQueue;
+  /** Sends security events to the directory; null when the directory takes none. */
+  securityEvents: SecurityEventForwarder | null;
   store: KeyValueStore;
   directory: AccountDirectory;
   logger: Logger;
@@ -145,13 +148,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const secrets = new Secrets(config.secretKey);
   // Metrics have a registry of their own per app; the funnel reads the audit trail like any other sink.
   const metrics = new ClaveMetrics(new Registry());
-  const audit = new AuditLog([...(overrides.auditSinks ?? auditSinksFor(config.auditLog)), metrics.auditSink], clock);
   // The company's identity system when DIRECTORY_URL is set, otherwise the demo accounts file.
   const directory =
     overrides.directory ??
     (config.directory
       ? new HttpDirectory(config.directory)
       : new DemoDirectory(loadDemoAccounts(config.accountsFile ?? defaultAccountsFile), store));
+  // The account-security part of the audit trail also goes to the directory's own log, off the reply path.
+  const securityEvents = directory.recordEvent ? new SecurityEventForwarder(directory, logger) : null;
+  const audit = new AuditLog(
+    [...(overrides.auditSinks ?? auditSinksFor(config.auditLog)), metrics.auditSink, ...(securityEvents ? [securityEvents] : [])],
+    clock,
+  );
   // The outbox exists outside production (the dev routes show it); channels without a provider land there.
   const outbox = overrides.notifier || config.env === 'production' ? null : new DevOutbox(clock);
   const notifier = overrides.notifier ?? createNotifier(config, outbox, logger);
@@ -342,6 +350,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     engine,
     outbox,
     delivery,
+    securityEvents,
     store,
     directory,
     logger,
@@ -365,6 +374,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         await delivery.drain();
         // Wrong owner answers are counted after the reply; they still count toward the lockout.
         await ownerCheck.settled();
+        // Last of what writes audit lines (a lockout above is one); bounded, as a directory that is down is not.
+        await securityEvents?.close();
         await store.close();
       })();
       return closing;

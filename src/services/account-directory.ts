@@ -1,5 +1,6 @@
 // What Clave needs from a company's identity system. The demo JSON directory implements it here;
 // an HTTP adapter against a documented REST contract implements the same interface.
+import type { SecurityEvent } from './http-directory.js';
 export interface Account {
   id: string;
   name: string;
@@ -49,6 +50,11 @@ export interface AccountDirectory {
   securityQuestionOf?(accountId: string): Promise<string | null>;
   /** A normalised answer (normaliseSecurityAnswer) against the account's hash; false for an unknown account. */
   checkSecurityAnswer?(accountId: string, answer: string): Promise<boolean>;
+  /**
+   * Optional: an account-security event for the company's own log (src/services/security-events.ts sends
+   * them, off the reply path). False when the directory does not take events, so Clave stops sending them.
+   */
+  recordEvent?(accountId: string, event: SecurityEvent): Promise<boolean>;
 }
 
 export interface OwnerChecksOffered {

@@ -40,8 +40,12 @@ export interface AuditEntry {
   outcome: string;
 }
 
+/** An entry as written: with the time the audit log stamped on it. */
+export type TimedAuditEntry = AuditEntry & { time: string };
+
 export interface AuditSink {
-  write(line: string): void;
+  /** `entry` is the line's own content, so a sink that reads fields need not parse the line back. */
+  write(line: string, entry?: TimedAuditEntry): void;
 }
 
 export const stdoutSink: AuditSink = { write: (line) => process.stdout.write(line + '\n') };
@@ -53,7 +57,7 @@ export class MemorySink implements AuditSink {
   write(line: string): void {
     this.lines.push(line);
   }
-  entries(): (AuditEntry & { time: string })[] {
+  entries(): TimedAuditEntry[] {
     return this.lines.map((l) => JSON.parse(l));
   }
 }
@@ -65,7 +69,8 @@ export class AuditLog {
   ) {}
 
   record(entry: AuditEntry): void {
-    const line = JSON.stringify({ time: new Date(this.clock.now()).toISOString(), audit: true, ...entry });
-    for (const sink of this.sinks) sink.write(line);
+    const timed: TimedAuditEntry = { time: new Date(this.clock.now()).toISOString(), ...entry };
+    const line = JSON.stringify({ time: timed.time, audit: true, ...entry });
+    for (const sink of this.sinks) sink.write(line, timed);
   }
 }

@@ -14,6 +14,7 @@ import {
   type OwnerChecksOffered,
   type PaymentDetails,
 } from './account-directory.js';
+import type { SecurityEvent } from './http-directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { checkTotp } from './totp.js';
 
@@ -104,6 +105,8 @@ export function newRecoveryCode(): string {
   const symbols = Array.from({ length: 16 }, (_, i) => BASE32[Number((bits >> BigInt(75 - 5 * i)) & 31n)]).join('');
   return symbols.match(/.{4}/g)!.join('-');
 }
+/** How many security events the demo keeps per account. */
+export const DEMO_EVENTS_PER_ACCOUNT = 50;
 /** A code issued after a recovery, by its hash; no TTL, like the record of used ones (it belongs to the account). */
 const issuedRecoveryKey = (accountId: string, hash: string) => `dir:recovery-issued:{${accountId}}:${hash}`;
 
@@ -113,6 +116,9 @@ export class DemoDirectory implements AccountDirectory {
   // (the benchmarks use 4,000). The first account in file order wins, as a scan would find it.
   private readonly byAddress = new Map<string, DemoAccount>();
   private readonly byPhone = new Map<string, DemoAccount>();
+  // The company's security log, as far as a demo has one: the last events per account, in memory (per
+  // instance), so the embedded default sends them down the same path a real directory gets.
+  private readonly events = new Map<string, SecurityEvent[]>();
 
   constructor(
     accounts: DemoAccount[],
@@ -247,5 +253,20 @@ export class DemoDirectory implements AccountDirectory {
       signIns: activity.signIns.map((s) => ({ at: ago(s.minutesAgo), success: s.success, device: s.device, location: s.location })),
       devices: activity.devices.map((d) => ({ name: d.name, lastSeenAt: d.lastSeenMinutesAgo === undefined ? undefined : ago(d.lastSeenMinutesAgo) })),
     };
+  }
+
+  /** Keeps the last DEMO_EVENTS_PER_ACCOUNT; an unknown account keeps nothing, as a 404 would. */
+  async recordEvent(accountId: string, event: SecurityEvent): Promise<boolean> {
+    if (!this.byId.has(accountId)) return true;
+    const list = this.events.get(accountId) ?? [];
+    list.push({ ...event });
+    if (list.length > DEMO_EVENTS_PER_ACCOUNT) list.splice(0, list.length - DEMO_EVENTS_PER_ACCOUNT);
+    this.events.set(accountId, list);
+    return true;
+  }
+
+  /** The account's recorded security events, oldest first (tests read them). */
+  eventsOf(accountId: string): SecurityEvent[] {
+    return [...(this.events.get(accountId) ?? [])];
   }
 }

@@ -270,12 +270,17 @@ export class HttpDirectory implements AccountDirectory {
     return this.parse(operation, activitySchema, answer);
   }
 
-  /** Writes a security event to the company's own log for the account. */
-  async recordEvent(accountId: string, event: SecurityEvent): Promise<void> {
+  /**
+   * Writes a security event to the company's own log for the account. The endpoint is optional: false when the
+   * directory answers 404 or 501 (a directory without it); a 404 cannot tell that from an unknown account, and
+   * Clave only sends events for accounts the directory just named.
+   */
+  async recordEvent(accountId: string, event: SecurityEvent): Promise<boolean> {
     const operation = 'recordEvent';
     const body = securityEventSchema.parse(event);
     const answer = await this.exchange(operation, 'POST', ['accounts', accountId, 'events'], body);
-    if (answer.status === 202 || answer.status === 204) return;
+    if (answer.status === 202 || answer.status === 204) return true;
+    if (answer.status === 404 || answer.status === 501) return false;
     this.fail(operation, answer);
   }
 

@@ -53,6 +53,8 @@ export interface DirectoryServerOptions {
   basePath?: string;
   /** Serve the optional owner-identification endpoints (default true); false plays a directory without them. */
   ownerChecks?: boolean;
+  /** Serve the optional security-event endpoint (default true); false answers it 404, as a router would. */
+  events?: boolean;
 }
 
 export interface DirectoryServer {
@@ -61,10 +63,13 @@ export interface DirectoryServer {
   token: string;
   /** Every request, in order (never its body). */
   requests: RecordedRequest[];
+  /** Security events received (POST /accounts/{id}/events), in the order they arrived, bodies as sent. */
   events: { accountId: string; event: unknown }[];
   /** How many recovery codes an account has left. */
   recoveryCodesLeft(accountId: string): number;
   intercept(handler: Interceptor | null): void;
+  /** A slow security log: each event is recorded and answered after this many ms (a function: per event). */
+  delayEvents(ms: number | (() => number)): void;
   close(): Promise<void>;
 }
 
@@ -172,6 +177,7 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
   const requests: RecordedRequest[] = [];
   const events: { accountId: string; event: unknown }[] = [];
   let interceptor: Interceptor | null = null;
+  let eventDelay: () => number = () => 0;
 
   const byEmail = (email: string) => {
     const wanted = email.trim().toLowerCase();
@@ -281,9 +287,12 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
         const state = accountOr404(id);
         return send(res, 200, { signIns: state.signIns.slice(-100).reverse(), devices: [] });
       }
-      if (method === 'POST' && tail === 'events') {
+      if (method === 'POST' && tail === 'events' && (options.events ?? true)) {
         accountOr404(id);
-        events.push({ accountId: id, event: await body(req, bodies.event) });
+        const event = await body(req, bodies.event);
+        const delay = eventDelay();
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        events.push({ accountId: id, event });
         return send(res, 204);
       }
     }
@@ -356,6 +365,9 @@ export async function startDirectoryServer(options: DirectoryServerOptions = {})
     recoveryCodesLeft: (accountId) => byId.get(accountId)?.recoveryCodeHashes.size ?? 0,
     intercept(handler) {
       interceptor = handler;
+    },
+    delayEvents(ms) {
+      eventDelay = typeof ms === 'number' ? () => ms : ms;
     },
     close: () =>
       new Promise<void>((resolve) => {
