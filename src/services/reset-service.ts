@@ -79,10 +79,10 @@ export class ResetService {
       expiresAt: clock.now() + linkTtlMs,
       ...(verification.recoveryCodeUsed ? { reissueRecoveryCode: true } : {}),
     };
-    // A new link kills the previous one for this conversation.
-    if (previous) await store.del(tokenKey(previous));
-    // Sent together (one round trip to Redis); a connection applies them in this order.
+    // A new link kills the previous one for this conversation. Sent together (one round trip to Redis); a
+    // connection applies them in this order.
     await Promise.all([
+      previous ? store.del(tokenKey(previous)) : Promise.resolve(),
       store.set(tokenKey(hash), JSON.stringify(grant), linkTtlMs),
       store.set(conversationLinkKey(input.conversationId), hash, linkTtlMs),
     ]);

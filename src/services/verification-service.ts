@@ -215,48 +215,62 @@ export class VerificationService {
   async verifyCode(input: VerifyCodeInput): Promise<VerifyCodeOutput> {
     const { store, secrets, policy } = this.deps;
     const none: SecondFactorKind[] = [];
-    // The reads behind the checks go out together (one round trip); the checks still apply in this order.
-    const [lockedOut, wait, raw] = await Promise.all([
+    // The reads behind the checks go out together (one round trip), the account's id with them, as every outcome
+    // past the checks needs it; the checks still apply in this order.
+    const [lockedOut, wait, raw, accountId] = await Promise.all([
       this.isLocked(input.subject),
       this.secondsToWait(input.subject),
       store.get(keys.code(input.conversationId)),
+      store.get(keys.subject(input.subject)),
     ]);
     if (lockedOut) return { outcome: 'locked', secondFactors: none };
     // Too soon after a failure: not checked, not counted, and the code keeps its tries.
     if (wait > 0) return { outcome: 'wait', secondFactors: none, waitSeconds: wait };
     const record = raw ? (JSON.parse(raw) as CodeRecord) : null;
-    if (record && record.subject === input.subject) {
+    if (raw && record && record.subject === input.subject) {
       if (this.now > record.expiresAt) return { outcome: 'expired', secondFactors: none };
-      const tries = await store.incr(keys.codeTries(input.conversationId), policy.codeTtlMs * 2);
-      if (tries > policy.codeMaxTries) {
-        await store.del(keys.code(input.conversationId));
-        return { outcome: 'exhausted', secondFactors: none };
-      }
       // Checked against a stand-in when there is nothing to match (no account or channel): the same work either way.
       const matches =
         secrets.matches('code', `${input.conversationId}|${input.subject}|${input.code}`, record.hash ?? NO_CODE_HASH) &&
         record.hash !== null;
-      // take() makes the code single use even when two turns race with the right code.
-      if (matches && (await store.take(keys.code(input.conversationId))) !== null) {
-        return this.markCodeVerified(input, record.channel);
+      const tries = { key: keys.codeTries(input.conversationId), ttlMs: policy.codeTtlMs * 2, max: policy.codeMaxTries };
+      let count: number;
+      if (matches) {
+        // The try is counted, the code used up and what it proved written in one atomic step: a code works once
+        // even when two turns race with it (SECURITY.md 5), and only the turn that used it holds the proof.
+        const account = accountId ? await this.deps.directory.getById(accountId) : null;
+        const proof = account ? this.codeProof(input, account) : null;
+        const redeemed = await store.redeem(keys.code(input.conversationId), raw, tries, proof && proof.write);
+        count = redeemed.tries;
+        if (count > policy.codeMaxTries) return { outcome: 'exhausted', secondFactors: none };
+        if (redeemed.redeemed) {
+          if (!proof) return { outcome: 'wrong', secondFactors: none };
+          this.deps.audit.record({ event: 'code_verified', conversationId: input.conversationId, accountId: proof.accountId, channel: record.channel, outcome: 'ok' });
+          return { outcome: 'verified', secondFactors: proof.secondFactors };
+        }
+      } else {
+        count = await store.incr(tries.key, tries.ttlMs);
+        if (count > policy.codeMaxTries) {
+          await store.del(keys.code(input.conversationId));
+          return { outcome: 'exhausted', secondFactors: none };
+        }
       }
-      const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed', record.channel);
+      const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed', record.channel, accountId);
       if (locked) return { outcome: 'locked', secondFactors: none };
       // The last allowed try was wrong: say so now, not on the next attempt.
-      if (tries >= policy.codeMaxTries) {
+      if (count >= policy.codeMaxTries) {
         await store.del(keys.code(input.conversationId));
         return { outcome: 'exhausted', secondFactors: none };
       }
       return { outcome: 'wrong', secondFactors: none };
     }
     // No code of this conversation's to check against (none asked for, or it was used up): no channel either.
-    const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed', 'none');
+    const locked = await this.countFailure(input.subject, input.conversationId, 'code_failed', 'none', accountId);
     return { outcome: locked ? 'locked' : 'wrong', secondFactors: none };
   }
 
-  private async markCodeVerified(input: VerifyCodeInput, channel: Channel): Promise<VerifyCodeOutput> {
-    const account = await this.accountFor(input.subject);
-    if (!account) return { outcome: 'wrong', secondFactors: [] };
+  /** The verification record a right code earns, and what it tells the chart; written only with the code used up. */
+  private codeProof(input: VerifyCodeInput, account: Account) {
     const secondFactors: SecondFactorKind[] = [
       ...(account.hasTotp ? (['totp'] as const) : []),
       ...(account.hasRecoveryCodes ? (['recovery'] as const) : []),
@@ -268,17 +282,20 @@ export class VerificationService {
       secondFactorRequired: secondFactors.length > 0,
       secondFactorVerifiedAt: null,
     };
-    await this.deps.store.set(keys.verification(input.conversationId), JSON.stringify(record), VERIFICATION_TTL_MS);
-    this.deps.audit.record({ event: 'code_verified', conversationId: input.conversationId, accountId: account.id, channel, outcome: 'ok' });
-    return { outcome: 'verified', secondFactors };
+    const write = { key: keys.verification(input.conversationId), value: JSON.stringify(record), ttlMs: VERIFICATION_TTL_MS };
+    return { accountId: account.id, secondFactors, write };
   }
 
   async verifySecondFactor(input: VerifySecondFactorInput): Promise<VerifySecondFactorOutput> {
     const { store, directory } = this.deps;
-    if (await this.isLocked(input.subject)) return { outcome: 'locked' };
-    const wait = await this.secondsToWait(input.subject);
+    // One round trip for the three reads; the checks still apply in this order.
+    const [lockedOut, wait, verification] = await Promise.all([
+      this.isLocked(input.subject),
+      this.secondsToWait(input.subject),
+      this.verificationOf(input.conversationId),
+    ]);
+    if (lockedOut) return { outcome: 'locked' };
     if (wait > 0) return { outcome: 'wait', waitSeconds: wait };
-    const verification = await this.verificationOf(input.conversationId);
     let ok = false;
     if (verification && verification.subject === input.subject) {
       ok =
@@ -324,10 +341,15 @@ export class VerificationService {
     event: 'code_failed' | 'second_factor_failed' | 'owner_check' | 'security_answer',
     /** How the failed proof came: email, sms, alt_email, totp, recovery, or none when there was nothing to check. */
     channel: string,
+    /** The subject's account id when the caller has read it already (null: none); undefined reads it here. */
+    accountId?: string | null,
   ): Promise<boolean> {
-    const { store, policy } = this.deps;
-    const failures = await store.incr(keys.failures(subject), policy.failureWindowMs);
-    const account = await this.accountFor(subject);
+    const { store, policy, directory } = this.deps;
+    // Independent, so they go out together: one round trip.
+    const [failures, account] = await Promise.all([
+      store.incr(keys.failures(subject), policy.failureWindowMs),
+      accountId === undefined ? this.accountFor(subject) : accountId ? directory.getById(accountId) : Promise.resolve(null),
+    ]);
     this.deps.audit.record({ event, conversationId, accountId: account?.id ?? null, channel, outcome: 'wrong' });
     if (failures < policy.accountFailuresPerWindow) {
       // Each failure makes the next try wait a little longer, whichever conversation it comes from.
@@ -335,9 +357,13 @@ export class VerificationService {
       if (delay > 0) await store.set(keys.attemptWait(subject), String(this.now + delay), delay);
       return false;
     }
-    await store.set(keys.lock(subject), '1', policy.lockoutMs);
+    // Sent together, run in this order: the lock is on before the notice is claimed.
+    const [, firstNotice] = await Promise.all([
+      store.set(keys.lock(subject), '1', policy.lockoutMs),
+      store.setIfAbsent(keys.lockNotice(subject), '1', policy.lockoutMs),
+    ]);
     // The owner hears about it once per lockout, not once per failed try.
-    if (await store.setIfAbsent(keys.lockNotice(subject), '1', policy.lockoutMs)) {
+    if (firstNotice) {
       this.deps.audit.record({ event: 'locked', conversationId, accountId: account?.id ?? null, channel, outcome: 'locked' });
       if (account) for (const message of this.deps.compose.lockoutNotices(account)) this.deps.delivery.enqueue(message);
     }

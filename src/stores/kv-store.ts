@@ -42,7 +42,29 @@ export interface KeyValueStore {
    * The key lives as long as its longest window; `zrem` takes a member back out.
    */
   addWithinLimits(key: string, member: string, nowMs: number, limits: readonly WindowLimit[]): Promise<boolean>;
+  /**
+   * Uses up a single-use value under a limit of tries, in one atomic step: counts a try on `tries.key` (given
+   * `tries.ttlMs` when the count is created, as `incr`); past `tries.max` deletes `key` and redeems nothing;
+   * otherwise, only while `key` still holds `expected`, deletes it and writes `proof` (when given). Of several
+   * callers racing for the same value, at most one redeems it, and only the one that did has written its proof.
+   * On Redis every key given must carry the same hash tag (one Cluster slot).
+   */
+  redeem(key: string, expected: string, tries: TryLimit, proof: Proof | null): Promise<{ tries: number; redeemed: boolean }>;
   close(): Promise<void>;
+}
+
+/** The counter `redeem` counts a try on, and how many it allows. */
+export interface TryLimit {
+  key: string;
+  ttlMs: number;
+  max: number;
+}
+
+/** What `redeem` writes when, and only when, it used the value up. */
+export interface Proof {
+  key: string;
+  value: string;
+  ttlMs: number;
 }
 
 /** At most `max` members in any `windowMs` (a sliding window, not a fixed one). */
@@ -135,6 +157,11 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async incr(key: string, ttlMs?: number): Promise<number> {
+    return this.increment(key, ttlMs);
+  }
+
+  /** incr without a pause in it, for operations that must be one step. */
+  private increment(key: string, ttlMs?: number): number {
     const entry = this.live(key);
     if (!entry) {
       this.entries.set(key, { value: '1', expiresAt: this.expiry(ttlMs), version: 1 });
@@ -185,6 +212,22 @@ export class MemoryStore implements KeyValueStore {
     this.sortedSets.set(key, set);
     this.sortedSetExpiry.set(key, this.clock.now() + ttl);
     return true;
+  }
+
+  async redeem(key: string, expected: string, tries: TryLimit, proof: Proof | null): Promise<{ tries: number; redeemed: boolean }> {
+    // No await in here: nothing can interleave, as nothing can with the Redis script.
+    const count = this.increment(tries.key, tries.ttlMs);
+    if (count > tries.max) {
+      this.entries.delete(key);
+      return { tries: count, redeemed: false };
+    }
+    if (this.live(key)?.value !== expected) return { tries: count, redeemed: false };
+    this.entries.delete(key);
+    if (proof) {
+      const version = (this.live(proof.key)?.version ?? 0) + 1;
+      this.entries.set(proof.key, { value: proof.value, expiresAt: this.expiry(proof.ttlMs), version });
+    }
+    return { tries: count, redeemed: true };
   }
 
   async claimDue(key: string, maxScore: number, limit: number): Promise<string[]> {

@@ -9,10 +9,10 @@
 //   can check the setting at start-up with `checkEvictionPolicy()`.
 // - Versioned keys (`getVersioned`/`compareAndSet`) are hashes `{ v, ver }`; sorted sets (`zadd`/`claimDue`)
 //   are sorted sets; plain keys are strings. A key is used through one family only (`del` works on any).
-// - Every command and script touches one key, so keys work unchanged on Redis Cluster; docs/redis-keys.md
-//   lists them all.
+// - Every command and script touches one key, or keys of one hash tag (`redeem`), so keys work unchanged on
+//   Redis Cluster; docs/redis-keys.md lists them all.
 import { createClient, defineScript, ErrorReply, type CommandParser } from 'redis';
-import { longestWindow, StoreUnavailableError, type KeyValueStore, type WindowLimit } from './kv-store.js';
+import { longestWindow, StoreUnavailableError, type KeyValueStore, type Proof, type TryLimit, type WindowLimit } from './kv-store.js';
 
 export { StoreUnavailableError };
 
@@ -113,6 +113,34 @@ const addWithinWindowLimits = defineScript({
   transformReply: (reply: unknown) => Number(reply),
 });
 
+// Redeem a single-use value: count the try (TTL when the counter is created), past the limit delete the value,
+// else delete it only while it is the one the caller read and write the proof (ARGV[5] = 1) beside it. KEYS
+// share one hash tag; without a proof KEYS[3] is KEYS[1] again and goes unused.
+const redeemOnce = defineScript({
+  NUMBER_OF_KEYS: 3,
+  SCRIPT: `
+    local tries = redis.call('INCR', KEYS[2])
+    if tries == 1 and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+    if tries > tonumber(ARGV[3]) then
+      redis.call('DEL', KEYS[1])
+      return {tries, 0}
+    end
+    if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {tries, 0} end
+    redis.call('DEL', KEYS[1])
+    if ARGV[5] == '1' then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[6]) end
+    return {tries, 1}`,
+  parseCommand(parser: CommandParser, key: string, expected: string, tries: TryLimit, triesPx: number, proof: Proof | null, proofPx: number) {
+    parser.pushKey(key);
+    parser.pushKey(tries.key);
+    parser.pushKey(proof?.key ?? key);
+    parser.push(expected, String(triesPx), String(tries.max), proof?.value ?? '', proof ? '1' : '0', String(proofPx));
+  },
+  transformReply: (reply: unknown) => {
+    const [tries, redeemed] = reply as [unknown, unknown];
+    return { tries: Number(tries), redeemed: Number(redeemed) === 1 };
+  },
+});
+
 function buildClient(url: string, options: RedisStoreOptions) {
   const minDelayMs = options.reconnect?.minDelayMs ?? 50;
   const maxDelayMs = options.reconnect?.maxDelayMs ?? 2_000;
@@ -128,7 +156,7 @@ function buildClient(url: string, options: RedisStoreOptions) {
       },
     },
     // Sent as EVALSHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT, e.g. after a restart.
-    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers, deleteIfEqual, addWithinWindowLimits },
+    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers, deleteIfEqual, addWithinWindowLimits, redeemOnce },
   });
 }
 
@@ -286,6 +314,14 @@ export class RedisStore implements KeyValueStore {
     const longest = longestWindow(nowMs, limits);
     const added = await this.run('add-within-limits', () => this.client.addWithinWindowLimits(this.k(key), member, nowMs, longest, limits));
     return added === 1;
+  }
+
+  async redeem(key: string, expected: string, tries: TryLimit, proof: Proof | null): Promise<{ tries: number; redeemed: boolean }> {
+    const triesPx = toPx(tries.ttlMs) ?? 0;
+    const proofPx = proof ? toPx(proof.ttlMs)! : 0;
+    return this.run('redeem', () =>
+      this.client.redeemOnce(this.k(key), expected, { ...tries, key: this.k(tries.key) }, triesPx, proof && { ...proof, key: this.k(proof.key) }, proofPx),
+    );
   }
 
   /** The server's eviction policy; 'unknown' where CONFIG is not allowed (many managed services). */

@@ -201,6 +201,60 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       expect(results.filter(Boolean)).toHaveLength(3);
     });
 
+    it('redeem uses a value up once, writes its proof only then, and counts every try', async () => {
+      const { store } = await make();
+      // One hash tag for the three keys, as Redis Cluster needs.
+      const tag = `{${key()}}`;
+      const [k, tries, proof] = [`code:${tag}`, `tries:${tag}`, `proof:${tag}`];
+      const limit = { key: tries, ttlMs: 10_000, max: 3 };
+      await store.set(k, 'v1');
+      expect(await store.redeem(k, 'stale', limit, { key: proof, value: 'p', ttlMs: 10_000 }), 'not the value read').toEqual({ tries: 1, redeemed: false });
+      expect(await store.get(k), 'a refusal keeps the value').toBe('v1');
+      expect(await store.get(proof)).toBeNull();
+      expect(await store.redeem(k, 'v1', limit, { key: proof, value: 'p', ttlMs: 10_000 })).toEqual({ tries: 2, redeemed: true });
+      expect(await store.get(k)).toBeNull();
+      expect(await store.get(proof)).toBe('p');
+      expect(await store.redeem(k, 'v1', limit, { key: proof, value: 'q', ttlMs: 10_000 }), 'used up').toEqual({ tries: 3, redeemed: false });
+      expect(await store.get(proof)).toBe('p');
+      // Past the limit the value goes, right or not, and nothing is redeemed.
+      await store.set(k, 'v2');
+      expect(await store.redeem(k, 'v2', limit, null)).toEqual({ tries: 4, redeemed: false });
+      expect(await store.get(k)).toBeNull();
+    });
+
+    it('redeem without a proof only uses the value up', async () => {
+      const { store } = await make();
+      const tag = `{${key()}}`;
+      await store.set(`code:${tag}`, 'v');
+      expect(await store.redeem(`code:${tag}`, 'v', { key: `tries:${tag}`, ttlMs: 10_000, max: 5 }, null)).toEqual({ tries: 1, redeemed: true });
+      expect(await store.get(`code:${tag}`)).toBeNull();
+    });
+
+    it('redeem gives a value to exactly one of many concurrent callers, and only its proof is written', async () => {
+      const { store } = await make();
+      const tag = `{${key()}}`;
+      await store.set(`code:${tag}`, 'v');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.redeem(`code:${tag}`, 'v', { key: `tries:${tag}`, ttlMs: 10_000, max: 100 }, { key: `proof:${tag}`, value: `p${i}`, ttlMs: 10_000 }),
+        ),
+      );
+      const winners = results.flatMap((r, i) => (r.redeemed ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(await store.get(`proof:${tag}`)).toBe(`p${winners[0]}`);
+      expect(results.map((r) => r.tries).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    it('redeem gives the counter and the proof their TTLs', async () => {
+      const { store, elapse } = await make();
+      const tag = `{${key()}}`;
+      await store.set(`code:${tag}`, 'v');
+      await store.redeem(`code:${tag}`, 'v', { key: `tries:${tag}`, ttlMs: 80, max: 5 }, { key: `proof:${tag}`, value: 'p', ttlMs: 80 });
+      await elapse(150);
+      expect(await store.get(`proof:${tag}`)).toBeNull();
+      expect(await store.redeem(`code:${tag}`, 'v', { key: `tries:${tag}`, ttlMs: 80, max: 5 }, null), 'the count started again').toEqual({ tries: 1, redeemed: false });
+    });
+
     it('addWithinLimits keys expire with their longest window', async () => {
       const { store, elapse } = await make();
       const k = key();

@@ -158,6 +158,7 @@ describe('RedisStore on a real redis-server', () => {
       () => store.incr('n:{x}', 1_000),
       () => store.compareAndSet('c:{x}', 0, 'v'),
       () => store.getVersioned('c:{x}'),
+      () => store.redeem('r:{x}', 'v', { key: 'r-tries:{x}', ttlMs: 1_000, max: 5 }, { key: 'r-proof:{x}', value: 'p', ttlMs: 1_000 }),
       () => store.ping(),
     ];
     for (const operation of operations) {
