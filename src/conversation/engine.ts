@@ -188,10 +188,11 @@ export class ConversationEngine {
   }
 
   private async run(actor: RecoveryActor, event: RecoveryEvent): Promise<void> {
+    const settled = (s: ReturnType<RecoveryActor['getSnapshot']>) => s.status !== 'active' || Object.keys(s.children).length === 0;
     actor.send(event);
-    await waitFor(actor, (s) => s.status !== 'active' || Object.keys(s.children).length === 0, {
-      timeout: this.deps.settleTimeoutMs ?? 15_000,
-    });
+    // Most events invoke nothing: no subscription and no deadline timer for those.
+    if (settled(actor.getSnapshot())) return;
+    await waitFor(actor, settled, { timeout: this.deps.settleTimeoutMs ?? 15_000 });
   }
 
   /** One turn from the person. `reference` is kept so the bot can write back later (reset confirmation). */
@@ -230,7 +231,7 @@ export class ConversationEngine {
         actor.start();
         this.listen(actor, sink);
         if (restarted) says.push({ type: 'say', key: 'conversation_restarted' });
-        actor.send({ type: 'TICK', at: this.deps.clock.now() });
+        // No TICK: the chart has just started with the clock's time as its last activity.
       } else if (shouldFollowLanguage(parsed, input.text, actor.getSnapshot().context.locale)) {
         actor.send({ type: 'ADOPT_LANGUAGE', locale: parsed.language! });
       }
