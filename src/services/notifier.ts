@@ -1,5 +1,6 @@
 // Outgoing email and SMS. Providers implement Notifier; DeliveryQueue keeps sending off the reply path
 // (with retries), so how long a send takes can never tell whether an account exists.
+import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { DeliveryError } from './delivery-error.js';
 
@@ -63,6 +64,15 @@ export interface DeliveryOutcome {
   failed?(message: OutgoingMessage, error: unknown): void | Promise<void>;
 }
 
+export interface DeliveryOptions {
+  attempts: number;
+  baseDelayMs: number;
+  /** A send starts this long (plus up to as much again, at random) after it is queued; 0 = right after the turn. */
+  startDelayMs?: number;
+}
+
+const DEFAULT_DELIVERY_OPTIONS = { attempts: 4, baseDelayMs: 500, startDelayMs: 5 };
+
 /** Sends in the background with exponential back-off; failures are logged without the message text. */
 export class DeliveryQueue {
   private pending = new Set<Promise<void>>();
@@ -70,13 +80,17 @@ export class DeliveryQueue {
   constructor(
     private readonly notifier: Notifier,
     private readonly logger: DeliveryLogger,
-    private readonly options: { attempts: number; baseDelayMs: number } = { attempts: 4, baseDelayMs: 500 },
+    private readonly options: DeliveryOptions = DEFAULT_DELIVERY_OPTIONS,
     private readonly outcome: DeliveryOutcome = {},
   ) {}
 
   enqueue(message: OutgoingMessage): void {
-    // Start after the turn has answered: even opening the provider's connection must not add to its time.
-    const job = new Promise<void>((resolve) => setImmediate(resolve))
+    // Only messages to real accounts are ever sent, so the work of sending must not land on the reply that caused
+    // it (SECURITY.md 1): a timer fires only once the event loop has finished that turn, reply and all, while the
+    // person is still reading; a little jitter keeps it off any fixed offset.
+    const { startDelayMs } = { ...DEFAULT_DELIVERY_OPTIONS, ...this.options };
+    const delay = startDelayMs > 0 ? startDelayMs + randomInt(startDelayMs) : 0;
+    const job = new Promise<void>((resolve) => (delay > 0 ? setTimeout(resolve, delay) : setImmediate(resolve)))
       .then(() => this.deliver(message))
       .finally(() => this.pending.delete(job));
     this.pending.add(job);

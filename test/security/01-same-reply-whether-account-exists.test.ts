@@ -10,6 +10,8 @@ import { accountsFile, keysOf, mannWhitney, median, stateOf, startApp, visible, 
 
 const PAIRS = 200;
 const WARM_UP = 10;
+/** Longer than a send takes to start and finish on the development outbox (DeliveryQueue's start delay). */
+const READING_MS = 20;
 
 const existing = Array.from({ length: PAIRS + WARM_UP }, (_, i) => `member${i}@example.com`);
 const unknown = Array.from({ length: PAIRS + WARM_UP }, (_, i) => `nobody${i}@example.net`);
@@ -45,8 +47,11 @@ async function journey(identifier: string): Promise<Journey> {
   await step('opener', { text: 'I forgot my password' });
   await step('identifier', { text: identifier });
   await step('channel', { value: { choice: 'channel_email' } });
-  // The code that went out, if one did; the person types a different one.
+  // The code that went out, if one did; the person types a different one. Reading it takes the same pause either
+  // way: waiting only for a send that happened would give the two groups different gaps before the next turn.
+  const reading = new Promise((resolve) => setTimeout(resolve, READING_MS));
   const [sent] = await h.codesFor(identifier);
+  await reading;
   await step('wrong code', { text: sent === '000000' ? '111111' : '000000' });
   return { transcript, millis, finalState: await stateOf(h, conv), codeSent: sent !== undefined };
 }
