@@ -14,7 +14,7 @@ import {
   type OwnerChecksOffered,
   type PaymentDetails,
 } from './account-directory.js';
-import type { SecurityEvent } from './http-directory.js';
+import { securityEventSchema, type SecurityEvent } from './http-directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { checkTotp } from './totp.js';
 
@@ -259,7 +259,8 @@ export class DemoDirectory implements AccountDirectory {
   async recordEvent(accountId: string, event: SecurityEvent): Promise<boolean> {
     if (!this.byId.has(accountId)) return true;
     const list = this.events.get(accountId) ?? [];
-    list.push({ ...event });
+    // Only the contract's fields, as the HTTP directory would send them: whatever else rode along is not kept.
+    list.push(securityEventSchema.parse(event));
     if (list.length > DEMO_EVENTS_PER_ACCOUNT) list.splice(0, list.length - DEMO_EVENTS_PER_ACCOUNT);
     this.events.set(accountId, list);
     return true;

@@ -4,12 +4,15 @@ import { generate } from 'otplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import type { AccountDirectory } from '../../src/services/account-directory.js';
+import type { SecurityEvent } from '../../src/services/http-directory.js';
 import { demoCredentials } from '../helpers/directory-server.js';
 
 export interface DirectoryUnderTest {
   directory: AccountDirectory;
   /** The time Clave and the directory both see (the HTTP directory reads its own, so they share one). */
   clock: ManualClock;
+  /** What the directory's own security log holds for an account, oldest first, as the directory keeps it. */
+  eventsOf(accountId: string): unknown[];
   close?(): Promise<void>;
 }
 
@@ -207,6 +210,33 @@ export function describeDirectoryContract(name: string, make: () => Promise<Dire
         const { directory } = await setup();
         expect(await directory.isSessionValid('not-a-session')).toBe(false);
         await expect(directory.setPassword('acct-nobody', 'whatever passphrase')).rejects.toThrow();
+      });
+    });
+
+    describe('security events (README "The company\'s security log")', () => {
+      it('takes an event for an account and keeps exactly its contract fields, in order; keeps nothing for a stranger', async () => {
+        const { directory, eventsOf } = await setup();
+        const first: SecurityEvent = {
+          type: 'code_sent',
+          at: '2026-01-01T12:00:15.000Z',
+          outcome: 'sent',
+          channel: 'email',
+          reference: 'contract-conversation',
+        };
+        // The optional fields may be left out.
+        const second: SecurityEvent = { type: 'reset_completed', at: '2026-01-01T12:03:00.000Z', outcome: 'ok' };
+        expect(await directory.recordEvent!('acct-ana', first)).toBe(true);
+        expect(await directory.recordEvent!('acct-ana', second)).toBe(true);
+        // toEqual with the whole objects: nothing beside the contract fields is added or kept.
+        expect(eventsOf('acct-ana')).toEqual([first, second]);
+        expect(eventsOf('acct-ben')).toEqual([]);
+        // A field outside the contract (here a code) never reaches the directory's log.
+        const extra = { ...first, type: 'code_failed', code: '123456' } as SecurityEvent;
+        expect(await directory.recordEvent!('acct-ben', extra)).toBe(true);
+        expect(eventsOf('acct-ben')).toEqual([{ ...first, type: 'code_failed' }]);
+        // The demo directory says taken and the HTTP one "not taken" (404): either way nothing is kept.
+        await directory.recordEvent!('acct-nobody', first);
+        expect(eventsOf('acct-nobody')).toEqual([]);
       });
     });
 

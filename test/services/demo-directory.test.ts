@@ -14,7 +14,8 @@ import { CONTRACT_START, describeDirectoryContract } from './account-directory.c
 
 describeDirectoryContract('demo (JSON file)', async () => {
   const clock = new ManualClock(CONTRACT_START);
-  return { directory: new DemoDirectory(loadDemoAccounts(demoAccountsFile), new MemoryStore(clock)), clock };
+  const directory = new DemoDirectory(loadDemoAccounts(demoAccountsFile), new MemoryStore(clock));
+  return { directory, clock, eventsOf: (accountId) => directory.eventsOf(accountId) };
 });
 
 describe('the demo accounts file', () => {

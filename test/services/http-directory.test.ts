@@ -36,7 +36,13 @@ import { CONTRACT_START, describeDirectoryContract } from './account-directory.c
 describeDirectoryContract('HTTP (reference server)', async () => {
   const clock = new ManualClock(CONTRACT_START);
   const server = await startDirectoryServer({ clock });
-  return { directory: new HttpDirectory({ url: server.url, token: server.token }), clock, close: () => server.close() };
+  return {
+    directory: new HttpDirectory({ url: server.url, token: server.token }),
+    clock,
+    // The bodies as they arrived over HTTP.
+    eventsOf: (accountId) => server.events.filter((e) => e.accountId === accountId).map((e) => e.event),
+    close: () => server.close(),
+  };
 });
 
 // ---- Helpers ----
