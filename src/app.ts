@@ -155,7 +155,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ? new HttpDirectory(config.directory)
       : new DemoDirectory(loadDemoAccounts(config.accountsFile ?? defaultAccountsFile), store));
   // The account-security part of the audit trail also goes to the directory's own log, off the reply path.
-  const securityEvents = directory.recordEvent ? new SecurityEventForwarder(directory, logger) : null;
+  const securityEvents = directory.recordEvent
+    ? new SecurityEventForwarder(directory, logger, undefined, { onOutcome: (outcome) => metrics.observeSecurityEvent(outcome) })
+    : null;
   const audit = new AuditLog(
     [...(overrides.auditSinks ?? auditSinksFor(config.auditLog)), metrics.auditSink, ...(securityEvents ? [securityEvents] : [])],
     clock,
@@ -315,6 +317,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     secrets,
     clock,
     logger,
+    publicBaseUrl: config.publicBaseUrl,
+    trustProxyHops: config.trustProxyHops,
   });
   if (config.devRoutes && outbox) registerOutboxPage(server, { outbox, brand: config.brandName });
   if (config.handoff.agents.length) {
@@ -341,6 +345,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       outboxUrl: config.devRoutes && outbox ? OUTBOX_PAGE_PATH : undefined,
       tokensPerMinute: config.directLineTokensPerMinute,
       trustProxyHops: config.trustProxyHops,
+      publicBaseUrl: config.publicBaseUrl,
     });
   }
 

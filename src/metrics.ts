@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import type { TurnResult } from './conversation/engine.js';
 import type { AuditEntry, AuditSink } from './services/audit-log.js';
 import type { DeliveryChannel, DeliveryResult } from './services/delivery-health.js';
+import type { SecurityEventOutcome } from './services/security-events.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -89,6 +90,7 @@ export class ClaveMetrics {
   private readonly turnDuration: Histogram<'channel' | 'path'>;
   private readonly funnel: Counter<'stage' | 'language' | 'channel'>;
   private readonly deliveries: Counter<'via' | 'outcome'>;
+  private readonly securityEvents: Counter<'outcome'>;
   private readonly journeys = new Map<string, Journey>();
 
   /** `registry` is the app's own (not prom-client's global one), so several apps in one process never collide. */
@@ -119,11 +121,22 @@ export class ClaveMetrics {
       labelNames: ['via', 'outcome'],
       registers: [this.registry],
     });
+    this.securityEvents = new Counter({
+      name: 'clave_security_events_total',
+      help: "Security events forwarded to the directory's log by outcome: sent, dropped (queue full while it was unreachable), refused (not taken, not retried).",
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
   }
 
   /** A queued message's end (src/services/delivery-health.ts); both labels come from closed lists. */
   observeDelivery(via: DeliveryChannel, outcome: DeliveryResult): void {
     this.deliveries.inc({ via, outcome });
+  }
+
+  /** A security event's end in the forwarder (src/services/security-events.ts); the label comes from a closed list. */
+  observeSecurityEvent(outcome: SecurityEventOutcome): void {
+    this.securityEvents.inc({ outcome });
   }
 
   /** Feeds the funnel from the audit trail; give it to the AuditLog beside the real sinks. */

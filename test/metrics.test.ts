@@ -3,6 +3,8 @@
 // identifier, a code or free text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryOutcomeLabels, deliveryVias, knownChannels, funnelStages } from '../src/metrics.js';
+import { securityEventOutcomes } from '../src/services/security-events.js';
+import { startDirectoryServer } from './helpers/directory-server.js';
 import { MemoryStore } from '../src/stores/kv-store.js';
 import { ManualClock } from '../src/clock.js';
 import { startHarness, type Harness } from './helpers/bot-harness.js';
@@ -139,7 +141,7 @@ describe('metrics', () => {
       stage: funnelStages,
       language: ['es', 'en', 'other'],
       via: deliveryVias,
-      outcome: deliveryOutcomeLabels,
+      outcome: [...deliveryOutcomeLabels, ...securityEventOutcomes],
     };
     const ours = samples.filter((s) => s.name.startsWith('clave_'));
     expect(ours.length).toBeGreaterThan(10);
@@ -155,6 +157,51 @@ describe('metrics', () => {
     }
     // No label value holds a run of digits a code or a phone number would make.
     expect(exposition).not.toMatch(/="[^"]*\d{4,}[^"]*"/);
+  });
+});
+
+describe('security events forwarded to the directory', () => {
+  it('are counted as the forwarder counted them when the demo directory takes them', async () => {
+    // An app of its own: the per-account send limit of the shared one would leave no code to send.
+    const h = await startHarness();
+    try {
+      const forwarder = h.app.securityEvents!;
+      await h.say('events-sent', 'I forgot my password', 'en-US');
+      await h.say('events-sent', ANA.email, 'en-US');
+      await h.press('events-sent', 'channel_email');
+      expect(await forwarder.drain(2_000)).toBe(true);
+      const samples = await scrape(h);
+      expect(forwarder.counts.sent, 'code_sent at least').toBeGreaterThan(0);
+      expect(value(samples, 'clave_security_events_total', { outcome: 'sent' })).toBe(forwarder.counts.sent);
+      expect(value(samples, 'clave_security_events_total', { outcome: 'refused' })).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('are counted as refused, not sent, when the directory answers 4xx', async () => {
+    const server = await startDirectoryServer();
+    server.intercept((_req, res, route) => {
+      if (!route.endsWith('/events')) return false;
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid_request' }));
+      return true;
+    });
+    const h = await startHarness({ DIRECTORY_URL: server.url, DIRECTORY_TOKEN: server.token });
+    try {
+      await h.say('events-refused', 'I forgot my password', 'en-US');
+      await h.say('events-refused', ANA.email, 'en-US');
+      await h.press('events-refused', 'channel_email');
+      const forwarder = h.app.securityEvents!;
+      expect(await forwarder.drain(2_000)).toBe(true);
+      const samples = await scrape(h);
+      expect(forwarder.counts.refused).toBeGreaterThan(0);
+      expect(value(samples, 'clave_security_events_total', { outcome: 'refused' })).toBe(forwarder.counts.refused);
+      expect(value(samples, 'clave_security_events_total', { outcome: 'sent' })).toBe(0);
+    } finally {
+      await h.close();
+      await server.close();
+    }
   });
 });
 

@@ -34,6 +34,11 @@ export interface HandoffCase {
   /** Bot Framework ConversationReference, to write to the person from whichever instance delivers. */
   reference: Record<string, unknown>;
   agentVerified: { agent: string; at: number } | null;
+  /**
+   * The person spent a recovery code before asking for a person: the reset the agent enables still owes them a
+   * fresh one (SECURITY.md 14). Kept here because the conversation's own record may expire while they wait.
+   */
+  recoveryCodeUsed?: boolean;
 }
 
 /** One line of a handoff's chat log. Entries marked as instructions are carried out by the person's instance. */

@@ -280,6 +280,7 @@ export class HandoffService {
       locale: input.locale,
       reference,
       agentVerified: null,
+      ...(verification?.recoveryCodeUsed ? { recoveryCodeUsed: true } : {}),
     };
 
     if (!isOpen(this.deps.hours, now)) return this.fileTicket(handoffCase);
@@ -443,6 +444,9 @@ export class HandoffService {
       codeVerifiedAt: this.now,
       secondFactorRequired: false,
       secondFactorVerifiedAt: null,
+      // It replaces the conversation's record, but a recovery code spent before the handoff is still owed its
+      // fresh one after the reset (SECURITY.md 14); the case remembers it, the record may have expired.
+      ...(handoffCase.recoveryCodeUsed ? { recoveryCodeUsed: true } : {}),
       verifiedByAgent: agent,
     };
     await this.deps.store.set(verificationKeys.verification(conversationId), JSON.stringify(record), VERIFICATION_TTL_MS);

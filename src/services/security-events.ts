@@ -11,6 +11,10 @@ export interface SecurityEventLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** How an event left the queue: taken by the directory, dropped from a full queue, or not taken (4xx, 404). */
+export const securityEventOutcomes = ['sent', 'dropped', 'refused'] as const;
+export type SecurityEventOutcome = (typeof securityEventOutcomes)[number];
+
 export interface SecurityEventOptions {
   /** Events waiting while the directory is down; past it the oldest are dropped (and counted in the log). */
   maxQueued: number;
@@ -29,6 +33,8 @@ export interface SecurityEventOptions {
    * later it falls on none in particular (SECURITY.md 1).
    */
   settleMs: number;
+  /** Told of every event's outcome as it happens (the app's metrics); never of its account or content. */
+  onOutcome?: (outcome: SecurityEventOutcome) => void;
 }
 
 export const defaultSecurityEventOptions: SecurityEventOptions = {
@@ -75,7 +81,7 @@ export class SecurityEventForwarder implements AuditSink {
   private refusalsInRow = 0;
   private droppedUnlogged = 0;
   private closed = false;
-  readonly counts = { sent: 0, dropped: 0, refused: 0 };
+  readonly counts: Record<SecurityEventOutcome, number> = { sent: 0, dropped: 0, refused: 0 };
 
   constructor(
     private readonly directory: AccountDirectory,
@@ -133,8 +139,13 @@ export class SecurityEventForwarder implements AuditSink {
     this.schedule();
   }
 
+  private tally(outcome: SecurityEventOutcome): void {
+    this.counts[outcome]++;
+    this.options.onOutcome?.(outcome);
+  }
+
   private noteDropped(): void {
-    this.counts.dropped++;
+    this.tally('dropped');
     // The first drop of an outage is logged at once, the total when the directory is back (or at shutdown).
     if (this.droppedUnlogged++ === 0) {
       this.logger.warn({ maxQueued: this.options.maxQueued }, 'security event queue full (directory unreachable); dropping the oldest');
@@ -183,13 +194,13 @@ export class SecurityEventForwarder implements AuditSink {
         // it is most likely an account deleted since the lookup: that event goes, the others keep going,
         // unless it happens again and again.
         if (this.confirmed && ++this.refusalsInRow < NOT_TAKEN_IN_A_ROW) {
-          this.counts.refused++;
+          this.tally('refused');
           this.logger.warn({ type: pending.event.type }, 'the directory did not take a security event (404); not retried');
           return;
         }
         return this.notOffered();
       }
-      this.counts.sent++;
+      this.tally('sent');
       this.confirmed = true;
       this.refusalsInRow = 0;
       this.failuresInRow = 0;
@@ -199,7 +210,7 @@ export class SecurityEventForwarder implements AuditSink {
       const log = { type: pending.event.type, attempt: pending.attempts, err: describe(error) };
       if (!worthRetrying(error)) {
         // A 4xx (or an answer outside the contract) would come back the same every time.
-        this.counts.refused++;
+        this.tally('refused');
         this.logger.warn(log, 'the directory refused a security event; not retried');
         return;
       }

@@ -12,6 +12,7 @@ import { securityHeaders } from '../server.js';
 import type { PasswordPolicy, ResetService } from '../services/reset-service.js';
 import { randomToken, type Secrets } from '../services/secrets.js';
 import { escapeHtml } from './html.js';
+import { reachedOverHttps } from './directline/client-address.js';
 import { localeOfRequest } from './page-locale.js';
 
 export interface ResetPageDeps {
@@ -22,6 +23,9 @@ export interface ResetPageDeps {
   clock: Clock;
   /** Where unexpected failures are reported (name and message only, never the path: it holds the token). */
   logger?: { error(obj: object, msg: string): void };
+  /** PUBLIC_BASE_URL (links point there) and TRUST_PROXY_HOPS: together they say whether the cookie is Secure. */
+  publicBaseUrl?: string;
+  trustProxyHops?: number;
 }
 
 // CSRF, a signed double submit. GET mints a random nonce and puts it in two places: an HttpOnly,
@@ -202,7 +206,10 @@ ${problems}<form method="post" action="/reset/${escapeHtml(encodeURIComponent(to
     };
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     if (page.cookie) {
-      const secure = req.isSecure() || req.header('x-forwarded-proto') === 'https' ? '; Secure' : '';
+      // Links point at PUBLIC_BASE_URL, so its scheme is the page's (as for the agent console's cookie).
+      const onPublicHttps = deps.publicBaseUrl?.startsWith('https://') ?? false;
+      const https = reachedOverHttps(req, { onPublicHttps, trustedHops: deps.trustProxyHops ?? 0 });
+      const secure = https ? '; Secure' : '';
       res.setHeader(
         'Set-Cookie',
         `${CSRF_COOKIE}=${page.cookie}; Path=/reset; HttpOnly; SameSite=Strict; Max-Age=${CSRF_MAX_AGE_MS / 1000}${secure}`,

@@ -24,6 +24,8 @@ export interface WebWidgetDeps {
   /** DIRECT_LINE_TOKENS_PER_MINUTE per client address, and TRUST_PROXY_HOPS for telling clients apart. */
   tokensPerMinute: number;
   trustProxyHops: number;
+  /** PUBLIC_BASE_URL, whose scheme decides ws:// or wss:// stream URLs (with TLS and trusted proxies). */
+  publicBaseUrl?: string;
 }
 
 /** The bot's account id in Direct Line conversations. */
@@ -38,6 +40,7 @@ export function registerWebWidget(server: Server, deps: WebWidgetDeps): DirectLi
     bot: { id: BOT_ACCOUNT_ID, name: deps.brand },
     mintLimiter: new MintLimiter({ perMinute: deps.tokensPerMinute, clock: deps.clock }),
     trustProxyHops: deps.trustProxyHops,
+    publicBaseUrl: deps.publicBaseUrl,
   });
   registerWidgetPage(server, {
     brand: deps.brand,

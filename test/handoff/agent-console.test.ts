@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleText } from '../../dialogs/pages/agent-console.js';
 import type { LogEntry } from '../../src/handoff/desk.js';
 import { cookiesFrom, eventually, loginForm, postLogin, signInAgent, type AgentClient } from '../helpers/agent-console.js';
+import { demoCredentials } from '../helpers/directory-server.js';
 import {
   BEN,
   CHANNEL_CHOICES,
@@ -223,6 +224,39 @@ describe('un código nuevo desde la consola (es)', () => {
     expect(replies[0]).toEqual(bot('code_verified'));
     expect(replies[1]?.text).toContain('/reset/');
     expect((await li.log(conv, handoffId)).some((e) => JSON.stringify(e).includes(code))).toBe(false);
+  });
+});
+
+describe('a person who used a recovery code, then asked for an agent (en)', () => {
+  it('still gets a fresh recovery code on the reset page after the agent vouches and sends the link', async () => {
+    const conv = conversation('recovery-code-agent', 'en');
+    await h.say(conv, 'I forgot my password', 'en-US');
+    await h.say(conv, BEN.email, 'en-US');
+    await h.press(conv, 'channel_email');
+    expect(await h.say(conv, await latestCode(h, BEN.email), 'en-US')).toContain(copy('en').t('ask_second_factor'));
+    // The recovery code is spent here: the reset that follows owes the person a fresh one (SECURITY.md 14).
+    const afterCode = await h.say(conv, demoCredentials.ben.recoveryCodes[1]!, 'en-US');
+    expect(afterCode.some((text) => text.includes('/reset/')), 'the recovery code was taken').toBe(true);
+    await h.say(conv, 'talk to a person', 'en-US');
+    await h.press(conv, 'skip');
+    const waiting = await eventually(() => maria.desk(), (desk) => desk.queue.some((q) => q.conversationId === conv), 'the person in line');
+    expect(waiting.queue.find((q) => q.conversationId === conv)).toBeDefined();
+
+    expect((await maria.act(conv, 'take')).status).toBe(200);
+    // A long chat: the conversation's own verification record (30 minutes) is gone by the time the agent vouches.
+    h.clock.advance(31 * 60_000);
+    expect((await maria.act(conv, 'verify')).status).toBe(200);
+    expect((await maria.act(conv, 'reset-link')).status).toBe(200);
+    const withLink = await proactiveUntil(conv, (lines) => lines.some((l) => l.text.includes('/reset/')));
+    const url = /https:\/\/clave\.test\/reset\/[\w-]+/.exec([...withLink].reverse().find((l) => l.text.includes('/reset/'))!.text)![0];
+
+    const page = await submitNewPassword(h, url, newPassphrase('en'));
+    expect(page.status).toBe(200);
+    const fresh = /<code id="recovery-code"[^>]*>([A-Z2-7-]+)<\/code>/.exec(page.html)?.[1];
+    expect(fresh, 'the reset page shows a fresh recovery code').toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
+    expect(h.audit.entries().filter((e) => e.conversationId === conv).map((e) => e.event)).toEqual(
+      expect.arrayContaining(['second_factor_verified', 'agent_verified', 'reset_completed', 'recovery_code_reissued']),
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // Who is asking, for per-client limits: the socket's peer, or, behind proxies we were told about
 // (TRUST_PROXY_HOPS), the address the outermost of them saw. Behind Azure App Service or a load balancer every
-// request arrives from the proxy, so without this every visitor would share one limit.
+// request arrives from the proxy, so without this every visitor would share one limit. The same trust decides
+// whether X-Forwarded-Proto counts (reachedOverHttps: Secure cookies, wss:// URLs).
 import { isIP } from 'node:net';
 
 interface RequestLike {
@@ -16,12 +17,30 @@ interface RequestLike {
  */
 export function clientAddress(req: RequestLike, trustedHops: number): string {
   const peer = normaliseAddress(req.socket.remoteAddress ?? '') ?? 'unknown';
-  if (trustedHops <= 0) return peer;
-  const header = req.headers['x-forwarded-for'];
+  const chosen = trustedEntry(req, 'x-forwarded-for', trustedHops);
+  return (chosen && normaliseAddress(chosen)) ?? peer;
+}
+
+/** The n-th entry from the right of a header our proxies append to (see clientAddress); null if none. */
+function trustedEntry(req: RequestLike, name: string, trustedHops: number): string | null {
+  if (trustedHops <= 0) return null;
+  const header = req.headers[name];
   const entries = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((e) => e.trim()).filter(Boolean);
-  if (!entries.length) return peer;
-  const chosen = entries[Math.max(0, entries.length - trustedHops)]!;
-  return normaliseAddress(chosen) ?? peer;
+  return entries.length ? entries[Math.max(0, entries.length - trustedHops)]! : null;
+}
+
+/**
+ * Whether the browser reached Clave over https, for Secure cookies and wss:// URLs: the socket is TLS itself, or
+ * the request was for the https PUBLIC_BASE_URL (`onPublicHttps`: whatever a proxy in front says or leaves out),
+ * or proxies we were told about (TRUST_PROXY_HOPS) say so in X-Forwarded-Proto. Without them that header is only
+ * what the client chose to send.
+ */
+export function reachedOverHttps(
+  req: RequestLike & { isSecure(): boolean },
+  options: { onPublicHttps: boolean; trustedHops: number },
+): boolean {
+  if (req.isSecure() || options.onPublicHttps) return true;
+  return trustedEntry(req, 'x-forwarded-proto', options.trustedHops)?.toLowerCase() === 'https';
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Logger } from '../../logger.js';
 import type { Secrets } from '../../services/secrets.js';
 import { closeWithServer } from '../close-with-server.js';
 import { ActivityTooLargeError, type ActivityLog, type ActivityUpdate, type LoggedActivity, type NewActivity } from './activity-log.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, reachedOverHttps } from './client-address.js';
 import type { MintLimiter } from './mint-limiter.js';
 import { DirectLineTokens, type TokenClaims } from './tokens.js';
 
@@ -33,6 +33,8 @@ export interface DirectLineDeps {
   mintLimiter?: MintLimiter;
   /** TRUST_PROXY_HOPS: how many proxies of ours append to X-Forwarded-For (0 = use the socket's peer). */
   trustProxyHops?: number;
+  /** PUBLIC_BASE_URL: when https, stream URLs for requests to its host are wss:// whatever the request says. */
+  publicBaseUrl?: string;
 }
 
 export const DIRECT_LINE_PREFIX = '/v3/directline';
@@ -124,10 +126,15 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
   const serviceUrl = () => `${loopbackBase()}${CONNECTOR_PREFIX}/${connectorKey}`;
   const botEndpoint = () => deps.botEndpoint ?? `${loopbackBase()}/api/messages`;
 
+  const publicUrl = deps.publicBaseUrl ? new URL(deps.publicBaseUrl) : null;
+  const publicHttpsHost = publicUrl?.protocol === 'https:' ? publicUrl.host.toLowerCase() : null;
   const streamUrl = (req: Request, claims: TokenClaims, watermark: number | null): string | undefined => {
     const host = safeHost(req.headers.host);
     if (!host) return undefined;
-    const secure = req.isSecure() || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
+    // Only for the public host: a wss:// URL given to a client on another address (a probe, a test, an
+    // internal caller over plain http) would be one it cannot open.
+    const onPublicHttps = publicHttpsHost !== null && host.toLowerCase() === publicHttpsHost;
+    const secure = reachedOverHttps(req, { onPublicHttps, trustedHops: deps.trustProxyHops ?? 0 });
     const { token } = tokens.issue(claims.conv, claims.user, 'stream');
     const query = new URLSearchParams({ watermark: watermark === null ? '' : String(watermark), t: token });
     return `${secure ? 'wss' : 'ws'}://${host}${DIRECT_LINE_PREFIX}/conversations/${encodeURIComponent(claims.conv)}/stream?${query}`;
