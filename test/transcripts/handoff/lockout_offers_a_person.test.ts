@@ -83,6 +83,7 @@ describe.each(LOCALES)('lockout offers a person (%s)', (locale) => {
     expect(handoffs.map((e) => e.outcome)).toEqual(['locked_out']);
 
     // The owner heard about it once, and can still sign in normally (SECURITY.md 8, 11).
+    await h.app.delivery.drain();
     const notices = (h.app.outbox?.list() ?? []).filter((m) => m.to === account.email && m.purpose === 'lockout_notice');
     expect(notices).toHaveLength(1);
     expect((await signIn(h, account.email, account.password)).status).toBe(200);

@@ -48,6 +48,7 @@ describe.each(LOCALES)('password typed in chat is refused (%s)', (locale) => {
     expect(JSON.stringify(record)).not.toContain(PASSWORD);
     expect(h.audit.entries().filter((e) => e.conversationId === conv).length).toBeGreaterThan(0);
     expect(h.audit.lines.join('\n')).not.toContain(PASSWORD);
+    await h.app.delivery.drain();
     expect(JSON.stringify(h.app.outbox?.list() ?? [])).not.toContain(PASSWORD);
   });
 
