@@ -3,39 +3,22 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { PRODUCTION_ENV, problemsOf, withoutSettings } from './helpers/production-env.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Everything production needs, with Twilio for SMS. Values are placeholders; nothing connects here. */
 const complete: Record<string, string> = {
-  NODE_ENV: 'production',
-  MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000001',
-  MICROSOFT_APP_PASSWORD: 'app-password-that-must-never-be-printed',
+  ...withoutSettings(PRODUCTION_ENV, 'SMS_WEBHOOK_URL', 'SMS_WEBHOOK_SECRET'),
   MICROSOFT_APP_TYPE: 'SingleTenant',
-  MICROSOFT_APP_TENANT_ID: '00000000-0000-4000-8000-0000000000aa',
-  PUBLIC_BASE_URL: 'https://help.example.com',
-  SECRET_KEY: 'production-secret-key-0123456789-abcdef',
-  SMTP_URL: 'smtps://mailer:mail-password@smtp.example.com:465',
   TWILIO_ACCOUNT_SID: `AC${'0a'.repeat(16)}`,
   TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789',
   TWILIO_FROM: '+15005550006',
-  REDIS_URL: 'rediss://:cache-key@cache.example.com:6380',
-  DIRECTORY_URL: 'https://idp.example.com/clave/v1',
-  DIRECTORY_TOKEN: 'directory-token-0123456789',
 };
 
-const without = (...names: string[]) => Object.fromEntries(Object.entries(complete).filter(([name]) => !names.includes(name)));
+const without = (...names: string[]) => withoutSettings(complete, ...names);
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  return [];
-}
 
 /** The lines that name a variable first, as `NAME: why`. */
 const named = (problems: string[], name: string) => problems.filter((p) => p.startsWith(`${name}:`) || p.startsWith(`${name},`));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { PRODUCTION_ENV } from './helpers/production-env.js';
 
 describe('configuration', () => {
   it('runs with nothing set: the embedded development defaults', () => {
@@ -54,23 +55,8 @@ describe('configuration', () => {
   });
 
   it('never serves development routes in production, even when asked', () => {
-    // Production refuses to start without these (test/config.production.test.ts).
-    const production = {
-      NODE_ENV: 'production',
-      MICROSOFT_APP_ID: 'app-id',
-      MICROSOFT_APP_PASSWORD: 'app-password',
-      MICROSOFT_APP_TENANT_ID: 'tenant-id',
-      PUBLIC_BASE_URL: 'https://help.example.com',
-      SECRET_KEY: 'production-secret-key-0123456789-abcdef',
-      SMTP_URL: 'smtps://u:p@smtp.example.com:465',
-      SMS_WEBHOOK_URL: 'https://sms.example.com/hook',
-      SMS_WEBHOOK_SECRET: 'webhook-secret-that-is-long-enough-0123456789',
-      REDIS_URL: 'rediss://:key@cache.example.com:6380',
-      DIRECTORY_URL: 'https://idp.example.com/clave/v1',
-      DIRECTORY_TOKEN: 'directory-token-0123456789',
-    };
-    expect(loadConfig(production).devRoutes).toBe(false);
-    expect(loadConfig({ ...production, DEV_ROUTES: 'true' }).devRoutes).toBe(false);
+    expect(loadConfig(PRODUCTION_ENV).devRoutes).toBe(false);
+    expect(loadConfig({ ...PRODUCTION_ENV, DEV_ROUTES: 'true' }).devRoutes).toBe(false);
     expect(loadConfig({ DEV_ROUTES: 'false' }).devRoutes).toBe(false);
   });
 

@@ -3,39 +3,16 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { checkAgentCredentials, DEV_AGENT, parseAgentUsers } from '../../src/handoff/agent-users.js';
 import { signInAgent } from '../helpers/agent-console.js';
+import { PRODUCTION_ENV as production, problemsOf } from '../helpers/production-env.js';
 import { startStory } from '../transcripts/story.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Everything else production needs; placeholders, nothing connects. */
-const production: Record<string, string> = {
-  NODE_ENV: 'production',
-  MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000001',
-  MICROSOFT_APP_PASSWORD: 'app-password-that-must-never-be-printed',
-  MICROSOFT_APP_TENANT_ID: '00000000-0000-4000-8000-0000000000aa',
-  PUBLIC_BASE_URL: 'https://help.example.com',
-  SECRET_KEY: 'production-secret-key-0123456789-abcdef',
-  SMTP_URL: 'smtps://mailer:mail-password@smtp.example.com:465',
-  SMS_WEBHOOK_URL: 'https://sms.example.com/send',
-  SMS_WEBHOOK_SECRET: 'sms-webhook-secret-0123456789-abcdef-0123',
-  REDIS_URL: 'rediss://:cache-key@cache.example.com:6380',
-  DIRECTORY_URL: 'https://idp.example.com/clave/v1',
-  DIRECTORY_TOKEN: 'directory-token-0123456789',
-};
 const HASH = 'scrypt$qSKEQ3klFbTUDwrArY7skg$Onh3ZXV4fctqvkSFdhvRlF8p3DmM21qq0RXuft2J0G8';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-}
 
 describe('handoff configuration', () => {
   it('defaults to the console, always open, with the development agent in development', () => {

@@ -10,41 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { HttpDirectory } from '../../src/services/http-directory.js';
 import { DevOutbox } from '../../src/services/notifier.js';
 import { MemoryStore } from '../../src/stores/kv-store.js';
+import { PRODUCTION_ENV as PRODUCTION, problemsOf, withoutSettings } from '../helpers/production-env.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A complete production environment (placeholders; nothing connects to them here). */
-const PRODUCTION: Record<string, string> = {
-  NODE_ENV: 'production',
-  MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000022',
-  MICROSOFT_APP_PASSWORD: 'app-password-never-printed-22',
-  MICROSOFT_APP_TENANT_ID: '00000000-0000-4000-8000-0000000000bb',
-  PUBLIC_BASE_URL: 'https://help.example.com',
-  SECRET_KEY: 'production-secret-key-22-0123456789-abcdef',
-  SMTP_URL: 'smtps://mailer:mail-password-22@smtp.example.com:465',
-  SMS_WEBHOOK_URL: 'https://sms.example.com/send',
-  SMS_WEBHOOK_SECRET: 'sms-webhook-secret-22-0123456789-0123456789',
-  REDIS_URL: 'rediss://:cache-key-22@cache.example.com:6380',
-  // Without it the demo accounts file would quietly be the directory.
-  DIRECTORY_URL: 'https://idp.example.com/clave/v1',
-  DIRECTORY_TOKEN: 'directory-token-22-0123456789',
-};
 const REQUIRED = Object.keys(PRODUCTION).filter((name) => name !== 'NODE_ENV');
-const without = (name: string) => Object.fromEntries(Object.entries(PRODUCTION).filter(([n]) => n !== name));
+const without = (name: string) => withoutSettings(PRODUCTION, name);
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-}
 
 describe('production start-up (SECURITY.md 22)', () => {
   it.each(REQUIRED)('stops without %s and names it', (name) => {
