@@ -10,7 +10,9 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 /**
  * The store with a count of its round trips and commands, and the calls in order with '|' where a round trip
- * begins (shown when the bound is exceeded); the nudge poller's claims are left out (timers).
+ * begins (shown when the bound is exceeded). Left out: the nudge poller's claims (timers) and a delivered send
+ * clearing its channel's trouble mark: it runs 5–10 ms after the reply that queued the send, so on a busy machine
+ * it sometimes lands before the test has that reply in hand, though never on the turn's path.
  */
 function counting(store: KeyValueStore) {
   const counts = { roundTrips: 0, commands: 0 };
@@ -21,6 +23,9 @@ function counting(store: KeyValueStore) {
       const member = Reflect.get(target, name, receiver) as unknown;
       if (typeof member !== 'function' || name === 'close' || name === 'claimDue') return member;
       return (...args: unknown[]) => {
+        if (name === 'del' && String(args[0]).startsWith('delivery-trouble:')) {
+          return (member as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        }
         if (inFlight++ === 0) {
           counts.roundTrips++;
           trace.push('|');
