@@ -186,9 +186,7 @@ describe('LlmClassifier circuit breaker', () => {
     expect(sentWhileClosed).toBe(6); // three calls, each retried once
 
     for (let i = 0; i < 20; i++) {
-      const { result, ms } = await timed(llm, `otra cosa ${i}`);
-      expect(result).toEqual(await offline.classify(`otra cosa ${i}`));
-      expect(ms, 'an open breaker answers at once').toBeLessThan(50);
+      expect(await llm.classify(`otra cosa ${i}`)).toEqual(await offline.classify(`otra cosa ${i}`));
     }
     expect(server.requests).toHaveLength(sentWhileClosed);
     expect(outcomes.slice(3).every((o) => !o.ok && o.reason === 'circuit_open')).toBe(true);
