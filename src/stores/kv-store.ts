@@ -27,14 +27,17 @@ export interface KeyValueStore {
   compareAndSet(key: string, expectedVersion: number, value: string, ttlMs?: number): Promise<boolean>;
   /** Returns the value with its version (0 when absent). */
   getVersioned(key: string): Promise<{ value: string | null; version: number }>;
-  /** Adds a member to a sorted set, or moves it to the new score. Sorted sets have no TTL: members leave by zrem or claimDue. */
+  /** Adds a member to a sorted set, or moves it to the new score. Sorted sets have no TTL: members leave by zrem. */
   zadd(key: string, member: string, score: number): Promise<void>;
   zrem(key: string, member: string): Promise<void>;
+  /** Removes the member only while its score is still `score`, in one atomic step; true when it did. */
+  zremIfScore(key: string, member: string, score: number): Promise<boolean>;
   /**
-   * Removes and returns, lowest score first, up to `limit` members scored at most `maxScore`, in one atomic
-   * step: of several callers racing for the same members, each member goes to exactly one of them.
+   * Leases, lowest score first, up to `limit` members scored at most `maxScore`: moves each to `leaseScore` and
+   * returns them, in one atomic step. Of several callers racing for the same members, each member goes to exactly
+   * one of them; a member its holder never lets go of (the holder died) is due again once `leaseScore` comes.
    */
-  claimDue(key: string, maxScore: number, limit: number): Promise<string[]>;
+  claimDue(key: string, maxScore: number, limit: number, leaseScore: number): Promise<string[]>;
   /**
    * A sliding-window log in one atomic step: forgets members older than the longest window, then adds `member`
    * at `nowMs` only if, for every limit, fewer than `max` members are younger than `windowMs`. True when it
@@ -230,7 +233,14 @@ export class MemoryStore implements KeyValueStore {
     return { tries: count, redeemed: true };
   }
 
-  async claimDue(key: string, maxScore: number, limit: number): Promise<string[]> {
+  async zremIfScore(key: string, member: string, score: number): Promise<boolean> {
+    if (this.liveSet(key)?.get(member) !== score) return false;
+    await this.zrem(key, member);
+    return true;
+  }
+
+  async claimDue(key: string, maxScore: number, limit: number, leaseScore: number): Promise<string[]> {
+    if (!Number.isFinite(leaseScore)) throw new RangeError(`lease score must be a finite number, got ${leaseScore}`);
     const set = this.liveSet(key);
     if (!set) return [];
     // Redis orders equal scores by member, lexicographically; so does this.
@@ -239,8 +249,7 @@ export class MemoryStore implements KeyValueStore {
       .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
       .slice(0, Math.max(0, limit))
       .map(([member]) => member);
-    for (const member of due) set.delete(member);
-    if (set.size === 0) this.sortedSets.delete(key);
+    for (const member of due) set.set(member, leaseScore);
     return due;
   }
 

@@ -75,19 +75,33 @@ const deleteIfEqual = defineScript({
   transformReply: (reply: unknown) => Number(reply),
 });
 
-// Claim due members: read the lowest-scored members up to the limit and remove them in the same script, so
-// two instances polling at once can never both get one. Redis runs a script alone, start to end.
+// Claim due members: read the lowest-scored members up to the limit and move them to the lease's end in the
+// same script, so two instances polling at once can never both get one. Redis runs a script alone, start to end.
 const claimDueMembers = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
     local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-    if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+    for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], member) end
     return due`,
-  parseCommand(parser: CommandParser, key: string, maxScore: number, limit: number) {
+  parseCommand(parser: CommandParser, key: string, maxScore: number, limit: number, leaseScore: number) {
     parser.pushKey(key);
-    parser.push(String(maxScore), String(limit));
+    parser.push(String(maxScore), String(limit), String(leaseScore));
   },
   transformReply: (reply: unknown) => (reply as unknown[]).map(String),
+});
+
+// Let go of a lease: remove the member only while it still has the lease's score (nobody moved it since).
+const zremIfScored = defineScript({
+  NUMBER_OF_KEYS: 1,
+  SCRIPT: `
+    local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+    if score and tonumber(score) == tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+    return 0`,
+  parseCommand(parser: CommandParser, key: string, member: string, score: number) {
+    parser.pushKey(key);
+    parser.push(member, String(score));
+  },
+  transformReply: (reply: unknown) => Number(reply),
 });
 
 // A sliding-window log: forget what is older than the longest window (ARGV[3]), refuse when any window
@@ -156,7 +170,7 @@ function buildClient(url: string, options: RedisStoreOptions) {
       },
     },
     // Sent as EVALSHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT, e.g. after a restart.
-    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers, deleteIfEqual, addWithinWindowLimits, redeemOnce },
+    scripts: { incrWithTtl, compareAndSetVersioned, claimDueMembers, zremIfScored, deleteIfEqual, addWithinWindowLimits, redeemOnce },
   });
 }
 
@@ -305,9 +319,14 @@ export class RedisStore implements KeyValueStore {
     await this.run('ZREM', () => this.client.zRem(this.k(key), member));
   }
 
-  async claimDue(key: string, maxScore: number, limit: number): Promise<string[]> {
+  async zremIfScore(key: string, member: string, score: number): Promise<boolean> {
+    return (await this.run('zrem-if-score', () => this.client.zremIfScored(this.k(key), member, score))) === 1;
+  }
+
+  async claimDue(key: string, maxScore: number, limit: number, leaseScore: number): Promise<string[]> {
+    if (!Number.isFinite(leaseScore)) throw new RangeError(`lease score must be a finite number, got ${leaseScore}`);
     if (limit <= 0) return [];
-    return this.run('claim-due', () => this.client.claimDueMembers(this.k(key), maxScore, Math.floor(limit)));
+    return this.run('claim-due', () => this.client.claimDueMembers(this.k(key), maxScore, Math.floor(limit), leaseScore));
   }
 
   async addWithinLimits(key: string, member: string, nowMs: number, limits: readonly WindowLimit[]): Promise<boolean> {

@@ -1,14 +1,15 @@
 // "Didn't get the code?" after a quiet spell, with three instances polling one real Redis: each nudge reaches the
-// channel exactly once, never after the person typed the code, never twice for one quiet spell, and not at all
-// when NUDGE_AFTER_SECONDS=0. The instances share a manual clock, so two minutes pass in a moment; the pollers
+// channel exactly once, never after the person typed the code, never twice for one quiet spell, not at all
+// when NUDGE_AFTER_SECONDS=0, and still once when the instance that claimed it died. The instances share a manual clock, so two minutes pass in a moment; the pollers
 // themselves run on real timers (every 50 ms).
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { text } from '../../dialogs/catalog.js';
 import type { Locale } from '../../machines/recovery.types.js';
 import { ManualClock } from '../../src/clock.js';
-import { NUDGE_KEY } from '../../src/conversation/nudge-scheduler.js';
+import { NUDGE_KEY, NUDGE_LEASE_MS, NudgeScheduler } from '../../src/conversation/nudge-scheduler.js';
 import { loadDefaultOfflineClassifier } from '../../src/nlu/offline-classifier.js';
+import { RedisStore } from '../../src/stores/redis-store.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -129,5 +130,25 @@ describe('nudges while a code is pending', () => {
     await vi.waitFor(() => expect(proactiveTo('nudges-on')).toEqual([nudge('en')]), { timeout: 5_000, interval: 20 });
     await letPollersRun();
     expect(proactiveTo('nudges-off')).toEqual([]);
+  });
+
+  it('goes out once from another instance when the one that claimed it dies before sending it', async () => {
+    await toAwaitingCode(instances[1]!, 'claimed-then-died', 'es', 'claimed.then.died@example.com');
+    // A fourth instance whose clock runs a little ahead claims the nudge, then dies before telling anyone.
+    const dying = await RedisStore.connect(redis.url);
+    const claimedAt = clock.now() + NUDGE_AFTER_MS + 1_000;
+    const claim = await new NudgeScheduler(dying).claimDue(claimedAt, 50);
+    await dying.close();
+    expect(claim.conversationIds).toEqual(['claimed-then-died']);
+
+    clock.advance(NUDGE_AFTER_MS + 1_000);
+    await letPollersRun();
+    expect(proactiveTo('claimed-then-died'), 'still leased by the dead instance').toEqual([]);
+
+    clock.advance(NUDGE_LEASE_MS);
+    await vi.waitFor(() => expect(proactiveTo('claimed-then-died')).toEqual([nudge('es')]), { timeout: 5_000, interval: 20 });
+    await letPollersRun();
+    expect(proactiveTo('claimed-then-died')).toHaveLength(1);
+    expect(await raw.zScore(`clave:${NUDGE_KEY}`, 'claimed-then-died'), 'let go once sent').toBeNull();
   });
 });

@@ -10,9 +10,9 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 /**
  * The store with a count of its round trips and commands, and the calls in order with '|' where a round trip
- * begins (shown when the bound is exceeded). Left out: the nudge poller's claims (timers) and a delivered send
- * clearing its channel's trouble mark: it runs 5–10 ms after the reply that queued the send, so on a busy machine
- * it sometimes lands before the test has that reply in hand, though never on the turn's path.
+ * begins (shown when the bound is exceeded). Left out: the nudge poller's claims and releases (timers), and a
+ * delivered send clearing its channel's trouble mark: it runs 5–10 ms after the reply that queued the send, so
+ * on a busy machine it sometimes lands before the test has that reply in hand, though never on the turn's path.
  */
 function counting(store: KeyValueStore) {
   const counts = { roundTrips: 0, commands: 0 };
@@ -21,7 +21,7 @@ function counting(store: KeyValueStore) {
   const wrapped = new Proxy(store, {
     get(target, name, receiver) {
       const member = Reflect.get(target, name, receiver) as unknown;
-      if (typeof member !== 'function' || name === 'close' || name === 'claimDue') return member;
+      if (typeof member !== 'function' || name === 'close' || name === 'claimDue' || name === 'zremIfScore') return member;
       return (...args: unknown[]) => {
         if (name === 'del' && String(args[0]).startsWith('delivery-trouble:')) {
           return (member as (...a: unknown[]) => Promise<unknown>).apply(target, args);

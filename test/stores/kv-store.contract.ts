@@ -124,19 +124,38 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       expect(await store.compareAndSet(k, 0, 'fresh')).toBe(true);
     });
 
-    it('claimDue hands out due members lowest score first, up to the limit, and removes them', async () => {
+    it('claimDue leases due members lowest score first, up to the limit, until the lease ends', async () => {
       const { store } = await make();
       const k = key();
       await store.zadd(k, 'late', 300);
       await store.zadd(k, 'b', 100);
       await store.zadd(k, 'a', 100);
       await store.zadd(k, 'first', 50);
-      expect(await store.claimDue(k, 99, 10)).toEqual(['first']);
-      expect(await store.claimDue(k, 200, 1)).toEqual(['a']);
-      expect(await store.claimDue(k, 200, 10)).toEqual(['b']);
-      expect(await store.claimDue(k, 200, 10)).toEqual([]);
-      expect(await store.claimDue(k, 300, 10)).toEqual(['late']);
-      expect(await store.claimDue(key(), 1e15, 10), 'a missing set has nothing due').toEqual([]);
+      expect(await store.claimDue(k, 99, 10, 1_000)).toEqual(['first']);
+      expect(await store.claimDue(k, 200, 1, 1_000)).toEqual(['a']);
+      expect(await store.claimDue(k, 200, 10, 1_000)).toEqual(['b']);
+      expect(await store.claimDue(k, 200, 10, 1_000)).toEqual([]);
+      expect(await store.claimDue(k, 300, 10, 1_000)).toEqual(['late']);
+      expect(await store.claimDue(k, 999, 10, 2_000), 'every member is leased until 1000').toEqual([]);
+      expect(await store.claimDue(k, 1_000, 10, 2_000), 'leases over: due again, equal scores by member').toEqual(['a', 'b', 'first', 'late']);
+      expect(await store.claimDue(key(), 1e15, 10, 1e15 + 1), 'a missing set has nothing due').toEqual([]);
+    });
+
+    it('zremIfScore lets go of a lease only while nobody moved the member since', async () => {
+      const { store } = await make();
+      const k = key();
+      // Scores as the nudges use them: milliseconds since the epoch.
+      const due = 1_795_707_247_882;
+      const lease = due + 60_000;
+      await store.zadd(k, 'handled', due);
+      await store.zadd(k, 'rescheduled', due);
+      expect(await store.claimDue(k, due, 10, lease)).toEqual(['handled', 'rescheduled']);
+      await store.zadd(k, 'rescheduled', due + 120_000);
+      expect(await store.zremIfScore(k, 'handled', lease)).toBe(true);
+      expect(await store.zremIfScore(k, 'handled', lease), 'already gone').toBe(false);
+      expect(await store.zremIfScore(k, 'rescheduled', lease), 'moved while leased').toBe(false);
+      expect(await store.zremIfScore(k, 'never-added', lease)).toBe(false);
+      expect(await store.claimDue(k, lease + 120_000, 10, lease + 180_000)).toEqual(['rescheduled']);
     });
 
     it('zadd moves a member to its new score, zrem takes it out', async () => {
@@ -147,8 +166,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       await store.zadd(k, 'removed', 100);
       await store.zrem(k, 'removed');
       await store.zrem(k, 'never-added');
-      expect(await store.claimDue(k, 400, 10)).toEqual([]);
-      expect(await store.claimDue(k, 500, 10)).toEqual(['moved']);
+      expect(await store.claimDue(k, 400, 10, 1_000)).toEqual([]);
+      expect(await store.claimDue(k, 500, 10, 1_000)).toEqual(['moved']);
     });
 
     it('claimDue gives each member to exactly one of many concurrent claimers', async () => {
@@ -156,7 +175,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       const k = key();
       const members = Array.from({ length: 40 }, (_, i) => `m${i}`);
       await Promise.all(members.map((m, i) => store.zadd(k, m, i)));
-      const claims = await Promise.all(Array.from({ length: 12 }, () => store.claimDue(k, 1_000, 5)));
+      const claims = await Promise.all(Array.from({ length: 12 }, () => store.claimDue(k, 1_000, 5, 2_000)));
       const claimed = claims.flat();
       expect(claimed).toHaveLength(members.length);
       expect(new Set(claimed)).toEqual(new Set(members));
@@ -167,7 +186,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       const k = key();
       await store.zadd(k, 'm', 1);
       await store.del(k);
-      expect(await store.claimDue(k, 10, 10)).toEqual([]);
+      expect(await store.claimDue(k, 10, 10, 20)).toEqual([]);
     });
 
     it('addWithinLimits keeps a sliding window: refusals write nothing, and members leave one by one', async () => {

@@ -77,7 +77,9 @@ describe('RedisStore on a real redis-server', () => {
       Promise.all([raw.type('clave:due:{z}'), raw.zScore('clave:due:{z}', 'conv-1'), raw.pTTL('clave:due:{z}')]),
     );
     expect({ type, score, ttl }).toEqual({ type: 'zset', score: 1_700_000_000_123, ttl: -1 });
-    expect(await store.claimDue('due:{z}', 1_700_000_000_123, 5)).toEqual(['conv-1']);
+    expect(await store.claimDue('due:{z}', 1_700_000_000_123, 5, 1_700_000_060_123)).toEqual(['conv-1']);
+    expect(await inspect(server, (raw) => raw.zScore('clave:due:{z}', 'conv-1')), 'leased: moved to the lease end').toBe(1_700_000_060_123);
+    expect(await store.zremIfScore('due:{z}', 'conv-1', 1_700_000_060_123)).toBe(true);
     expect(await inspect(server, (raw) => raw.exists('clave:due:{z}')), 'an empty sorted set is gone').toBe(0);
   });
 
